@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kmem_mom: user-facing targets.  The module itself is described in Kbuild.
+#   make [KERNELRELEASE=<ver>] [KDIR=<headers>]   configure + build kmem_mom.ko
+#   make install [INSTALL_MOD_PATH=<root>]        modules_install, modprobe.d, depmod
+#   make clean
+#   make check    build matrix + lint + guest tests (see README)
+#   make matrix | lint | guest-tests | demo
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+INSTALL_MOD_PATH ?= $(DESTDIR)
+INSTALL_MOD_DIR ?= updates
+MODPROBE_D ?= $(INSTALL_MOD_PATH)/etc/modprobe.d
+CONFIG_H := include/generated/kmem_mom_config.h
+
+.PHONY: all modules configure install clean check matrix lint guest-tests demo
+
+all: modules
+
+# Reconfigure whenever the target kernel or a probe changes.
+$(CONFIG_H): scripts/conftest.sh $(wildcard scripts/probes/*.c) include/kmem_mom/dax_abi.h FORCE
+	@if ! grep -qs '"$(KERNELRELEASE)"' $@ || [ -n "$$(find scripts include/kmem_mom -newer $@ -print -quit)" ]; then \
+		scripts/conftest.sh --kdir $(KDIR) --kver $(KERNELRELEASE) --out $@; fi
+
+configure: $(CONFIG_H)
+
+modules: $(CONFIG_H)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KERNELRELEASE) KMM_WERROR=1 modules
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KERNELRELEASE) \
+		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		DEPMOD=true modules_install
+	install -D -m 0644 kmem_mom.conf $(MODPROBE_D)/kmem_mom.conf
+	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNELRELEASE)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	rm -rf include/generated build
+
+check:
+	scripts/check.sh
+
+matrix:
+	scripts/matrix.sh
+
+lint:
+	scripts/lint.sh
+
+guest-tests:
+	tests/run.sh
+
+demo:
+	scripts/demo.sh
+
+FORCE:

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Wrappers over kernel interfaces that differ between the kernels kmem_mom
+ * supports.  Every #if here tests a result of scripts/conftest.sh, never a
+ * version number; the .c files call only these wrappers.
+ */
+#ifndef KMEM_MOM_COMPAT_H
+#define KMEM_MOM_COMPAT_H
+
+#include <linux/err.h>
+#include <linux/list.h>
+#include <linux/memory-tiers.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <generated/kmem_mom_config.h>
+
+/* remove_memory()/offline_and_remove_memory() lost their nid in v5.15. */
+static inline int kmm_remove_memory(int nid, u64 start, u64 size)
+{
+#if KMM_HAVE_REMOVE_MEMORY_START_SIZE
+	return remove_memory(start, size);
+#else
+	return remove_memory(nid, start, size);
+#endif
+}
+
+static inline int kmm_offline_and_remove_memory(int nid, u64 start, u64 size)
+{
+#if KMM_HAVE_REMOVE_MEMORY_START_SIZE
+	return offline_and_remove_memory(start, size);
+#else
+	return offline_and_remove_memory(nid, start, size);
+#endif
+}
+
+/*
+ * Whether the core would honour MHP_MEMMAP_ON_MEMORY: 1 yes, 0 no, -ENOENT
+ * when the kernel does not say (before v6.9 the check is not exported; the
+ * add itself then tells, by -EINVAL on <= 6.5 or by silently falling back).
+ */
+static inline int kmm_mhp_memmap_supported(void)
+{
+#if KMM_HAVE_MHP_SUPPORTS_MEMMAP_ON_MEMORY_VOID && \
+	KMM_EXPORT_MHP_SUPPORTS_MEMMAP_ON_MEMORY
+	return mhp_supports_memmap_on_memory();
+#else
+	return -ENOENT;
+#endif
+}
+
+/*
+ * Physical address of the struct page describing @pfn.  The vmemmap is not
+ * in the linear map, so only a page-table walk tells where it lives.
+ */
+static inline int kmm_memmap_phys(unsigned long pfn, phys_addr_t *phys)
+{
+#if KMM_HAVE_SLOW_VIRT_TO_PHYS && KMM_EXPORT_SLOW_VIRT_TO_PHYS
+	*phys = slow_virt_to_phys(pfn_to_page(pfn));
+	return 0;
+#else
+	return -EOPNOTSUPP;
+#endif
+}
+
+/*
+ * Memory tiers.  v6.1 kmem used one slow type for every node; v6.10+ shares
+ * types per abstract distance, computed from HMAT/CDAT where firmware has it.
+ */
+#define KMM_DEFAULT_DAX_ADISTANCE (MEMTIER_ADISTANCE_DRAM * 5)
+
+struct kmm_memtiers {
+	struct mutex lock;
+	struct list_head types;
+	struct memory_dev_type *dflt;
+};
+
+static inline int kmm_memtiers_init(struct kmm_memtiers *mt)
+{
+	mutex_init(&mt->lock);
+	INIT_LIST_HEAD(&mt->types);
+	mt->dflt = NULL;
+#if !KMM_HAVE_MEMTIER_FIND_ALLOC
+	mt->dflt = alloc_memory_type(KMM_DEFAULT_DAX_ADISTANCE);
+	if (IS_ERR(mt->dflt))
+		return PTR_ERR(mt->dflt);
+#endif
+	return 0;
+}
+
+static inline struct memory_dev_type *kmm_memtiers_get(struct kmm_memtiers *mt,
+							int nid)
+{
+#if KMM_HAVE_MEMTIER_FIND_ALLOC
+	struct memory_dev_type *mtype;
+	int adist = KMM_DEFAULT_DAX_ADISTANCE;
+
+	mt_calc_adistance(nid, &adist);
+	mutex_lock(&mt->lock);
+	mtype = mt_find_alloc_memory_type(adist, &mt->types);
+	mutex_unlock(&mt->lock);
+	return mtype;
+#else
+	return mt->dflt;
+#endif
+}
+
+static inline void kmm_memtiers_exit(struct kmm_memtiers *mt)
+{
+#if KMM_HAVE_MEMTIER_FIND_ALLOC
+	mutex_lock(&mt->lock);
+	mt_put_memory_types(&mt->types);
+	mutex_unlock(&mt->lock);
+#elif KMM_HAVE_MEMTIER_PUT
+	put_memory_type(mt->dflt);
+#else
+	destroy_memory_type(mt->dflt);
+#endif
+}
+
+#endif /* KMEM_MOM_COMPAT_H */

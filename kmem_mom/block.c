@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Hot-add of a single memory block, and verification of where the kernel
+ * really put its memmap.  MHP_MEMMAP_ON_MEMORY is only a request: <= 6.5
+ * refuses it with -EINVAL unless booted with memory_hotplug.memmap_on_memory,
+ * >= 6.6 quietly ignores it.  We believe the page tables, not the flag.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/memory.h>
+#include <linux/memory_hotplug.h>
+#include <linux/mm.h>
+#include <kmem_mom/kmem_mom.h>
+
+/* Bytes of struct page needed to describe one memory block. */
+u64 kmm_block_memmap_bytes(void)
+{
+	return PHYS_PFN(memory_block_size_bytes()) * sizeof(struct page);
+}
+
+/*
+ * 1 if the struct pages of the block at @start live inside the block, 0 if
+ * elsewhere (system RAM), negative if this kernel gives us no way to tell.
+ */
+static int kmm_block_memmap_on_device(u64 start)
+{
+	u64 end = start + memory_block_size_bytes();
+	phys_addr_t first, last;
+	int rc;
+
+	rc = kmm_memmap_phys(PHYS_PFN(start), &first);
+	if (rc)
+		return rc;
+	rc = kmm_memmap_phys(PHYS_PFN(end) - 1, &last);
+	if (rc)
+		return rc;
+	return first >= start && last < end;
+}
+
+/*
+ * The memmap cannot go on the device.  Record why (once per device) and tell
+ * the caller whether to go on with system RAM or to fail the bind.
+ */
+static int kmm_fall_back(struct kmm_dev *kd, const char *reason)
+{
+	struct device *dev = &kd->dev_dax->dev;
+
+	if (!kd->may_fall_back) {
+		dev_err(dev, "memmap cannot be placed on the device (%s) and memmap_fallback=0: failing the bind\n",
+			reason);
+		return -EOPNOTSUPP;
+	}
+	if (!kd->fallback_reason) {
+		kd->fallback_reason = reason;
+		dev_warn(dev, "memmap goes to system RAM instead of the device: %s; boot with memory_hotplug.memmap_on_memory=1 to place it on the device\n",
+			 reason);
+	}
+	return 0;
+}
+
+/*
+ * Add the block at @start.  *@added tells the caller whether it must be
+ * removed again on failure: a block the policy rejects after the kernel
+ * added it (memmap_fallback=0) comes back with an error and *@added set.
+ */
+int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
+{
+	u64 size = memory_block_size_bytes();
+	mhp_t flags = MHP_NID_IS_MGID;
+	int on_device, rc;
+
+	*added = false;
+	if (kd->want_device) {
+		if (kmm_mhp_memmap_supported() == 0) {
+			rc = kmm_fall_back(kd, "memory_hotplug.memmap_on_memory is off");
+			if (rc)
+				return rc;
+		} else {
+			flags |= MHP_MEMMAP_ON_MEMORY;
+		}
+	}
+
+	rc = add_memory_driver_managed(kd->mgid, start, size,
+				       kmm_resource_name, flags);
+	if (rc == -EINVAL && (flags & MHP_MEMMAP_ON_MEMORY)) {
+		/* <= 6.5 refuses the flag itself; the memory is fine without. */
+		rc = kmm_fall_back(kd, "the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)");
+		if (rc)
+			return rc;
+		flags &= ~MHP_MEMMAP_ON_MEMORY;
+		rc = add_memory_driver_managed(kd->mgid, start, size,
+					       kmm_resource_name, flags);
+	}
+	if (rc)
+		return rc;
+	*added = true;
+
+	on_device = kmm_block_memmap_on_device(start);
+	if (on_device < 0 && kd->want_device) {
+		rc = kmm_fall_back(kd, "this kernel cannot show where the memmap lives");
+		if (rc)
+			return rc;
+	} else if (!on_device && (flags & MHP_MEMMAP_ON_MEMORY)) {
+		/* >= 6.6 falls back silently. */
+		rc = kmm_fall_back(kd, "the kernel put the memmap in system RAM");
+		if (rc)
+			return rc;
+	}
+
+	if (on_device > 0)
+		kd->blocks_device++;
+	else
+		kd->blocks_ram++;
+	return 0;
+}

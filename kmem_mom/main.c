@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kmem_mom: a drop-in for the dax "kmem" driver that hot-adds device memory
+ * one memory block at a time and lets the administrator choose where each
+ * block's memmap lives: on the device itself or in system RAM.
+ *
+ * This file: module parameters, and registration on the dax bus under the
+ * name "kmem" so that unmodified daxctl drives us.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <kmem_mom/kmem_mom.h>
+
+/*
+ * Resource name for add_memory_driver_managed().  Child resources point at
+ * it, so it must outlive the module if any memory stays behind.
+ */
+const char *kmm_resource_name;
+struct kmm_memtiers kmm_tiers;
+bool kmm_hotremove_failed;
+
+static bool memmap_on_memory = true;
+static bool memmap_fallback = true;
+
+/* Only 0/1/n/y/N/Y: a typo must not silently pick a placement. */
+static int kmm_param_set_strict_bool(const char *val,
+				     const struct kernel_param *kp)
+{
+	static const char *const truths[] = { "1", "y", "Y" };
+	static const char *const lies[] = { "0", "n", "N" };
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(truths); i++) {
+		if (sysfs_streq(val, truths[i])) {
+			*(bool *)kp->arg = true;
+			return 0;
+		}
+		if (sysfs_streq(val, lies[i])) {
+			*(bool *)kp->arg = false;
+			return 0;
+		}
+	}
+	pr_err("%s: invalid value '%s': expected 0 or 1\n", kp->name, val);
+	return -EINVAL;
+}
+
+static const struct kernel_param_ops kmm_strict_bool_ops = {
+	.set = kmm_param_set_strict_bool,
+	.get = param_get_bool,
+};
+
+module_param_cb(memmap_on_memory, &kmm_strict_bool_ops, &memmap_on_memory,
+		0644);
+MODULE_PARM_DESC(memmap_on_memory,
+		 "Put each hot-added memory block's memmap on the device (1) or in system RAM (0); read when a device is bound. Default: 1");
+module_param_cb(memmap_fallback, &kmm_strict_bool_ops, &memmap_fallback,
+		0644);
+MODULE_PARM_DESC(memmap_fallback,
+		 "If the kernel will not put the memmap on the device, use system RAM (1) or fail the bind (0). Default: 1");
+
+bool kmm_param_memmap_on_memory(void)
+{
+	return READ_ONCE(memmap_on_memory);
+}
+
+bool kmm_param_memmap_fallback(void)
+{
+	return READ_ONCE(memmap_fallback);
+}
+
+struct dax_device_driver kmm_driver = {
+	.drv.dev_groups = kmm_dev_groups,
+	/* type 0: DAXDRV_KMEM_TYPE on 6.3+, "new_id only" before; see dax_abi.h */
+	.type = 0,
+	.probe = kmm_probe,
+	.remove = kmm_remove,
+};
+
+static int __init kmm_init(void)
+{
+	int rc;
+
+	kmm_resource_name = kstrdup_const("System RAM (kmem)", GFP_KERNEL);
+	if (!kmm_resource_name)
+		return -ENOMEM;
+
+	rc = kmm_memtiers_init(&kmm_tiers);
+	if (rc)
+		goto err_free_name;
+
+	/* daxctl binds to, and reports modes from, a driver named "kmem". */
+	rc = __dax_driver_register(&kmm_driver, THIS_MODULE, "kmem");
+	if (rc == -EBUSY)
+		pr_err("the dax driver name 'kmem' is taken, most likely by the in-tree kmem module: run 'modprobe -r kmem', install kmem_mom's /etc/modprobe.d/kmem_mom.conf, and run 'update-initramfs -u' if kmem is loaded from the initramfs\n");
+	if (rc)
+		goto err_put_tiers;
+	return 0;
+
+err_put_tiers:
+	kmm_memtiers_exit(&kmm_tiers);
+err_free_name:
+	kfree_const(kmm_resource_name);
+	return rc;
+}
+
+static void __exit kmm_exit(void)
+{
+	dax_driver_unregister(&kmm_driver);
+	if (!kmm_hotremove_failed)
+		kfree_const(kmm_resource_name);
+	kmm_memtiers_exit(&kmm_tiers);
+}
+
+module_init(kmm_init);
+module_exit(kmm_exit);
+MODULE_DESCRIPTION("dax kmem drop-in: hot-add device memory with its memmap on the device or in system RAM");
+MODULE_LICENSE("GPL");
+/* Same modalias as the in-tree kmem, so udev binds KMEM-type dax devices. */
+MODULE_ALIAS("dax:t0*");

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Shared shell helpers for kmem_mom's scripts.  Sourced, never run.
+
+KMM_STATE=${KMM_STATE:-/var/lib/kmem_mom}	# chroots, rootfs, kernels
+KMM_CACHE=${KMM_CACHE:-/var/cache/kmem_mom}	# downloaded .debs
+KMM_MIRROR=${KMM_MIRROR:-http://deb.debian.org/debian}
+KMM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export DEBIAN_FRONTEND=noninteractive
+
+kmm_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+kmm_die() { kmm_log "error: $*"; exit 1; }
+
+# Run a command inside chroot $1 with /proc mounted (7.x objtool reads it)
+# and the source tree bind-mounted at /src; mounts vanish with the namespace.
+kmm_chroot() {
+	local root=$1
+	shift
+	unshare --mount --fork /bin/bash -euc '
+		root=$1 src=$2
+		shift 2
+		mount --make-rprivate /
+		mount -t proc proc "$root/proc"
+		mkdir -p "$root/src"
+		mount --bind "$src" "$root/src"
+		[ -d /var/cache/kmem_mom ] && mkdir -p "$root/cache" &&
+			mount --bind /var/cache/kmem_mom "$root/cache"
+		exec chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root DEBIAN_FRONTEND=noninteractive "$@"
+	' kmm_chroot "$root" "${KMM_CHROOT_SRC:-$KMM_TOP}" "$@"
+}
+
+# The kernel environments: name, where headers build, and the guest image.
+# kernels.env (written by scripts/kernels.sh) sets K61 K612 K73 K72.
+kmm_kernels_env() {
+	local f=$KMM_STATE/kernels.env
+	[ -f "$f" ] || kmm_die "$f missing: run scripts/kernels.sh first"
+	# shellcheck disable=SC1090
+	. "$f"
+}
+
+# Root of the environment whose headers build kernel $1 ("" = host).
+kmm_env_root() {
+	local kver=$1 env
+	for env in "" trixie sid; do
+		local root=${env:+$KMM_STATE/envs/$env}
+		if [ -f "$root/usr/src/linux-headers-$kver/Module.symvers" ]; then
+			printf '%s\n' "$root"
+			return 0
+		fi
+	done
+	return 1
+}
