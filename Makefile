@@ -21,7 +21,7 @@ all: modules
 # Reconfigure whenever the target kernel or a probe changes.
 $(CONFIG_H): scripts/conftest.sh $(wildcard scripts/probes/*.c) include/kmem_mom/dax_abi.h FORCE
 	@if ! grep -qs '"$(KERNELRELEASE)"' $@ || [ -n "$$(find scripts include/kmem_mom -newer $@ -print -quit)" ]; then \
-		scripts/conftest.sh --kdir $(KDIR) --kver $(KERNELRELEASE) --out $@; fi
+		scripts/conftest.sh --kdir $(KDIR) --kver $(KERNELRELEASE) $(if $(KMM_BTF),--btf $(KMM_BTF)) --out $@; fi
 
 configure: $(CONFIG_H)
 

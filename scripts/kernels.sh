@@ -33,7 +33,7 @@ installed "linux-headers-$K61" || need+=("linux-headers-$K61")
 installed "linux-headers-$K612" || need+=("linux-headers-$K612")
 if [ ${#need[@]} -gt 0 ]; then
 	kmm_log "installing ${need[*]}"
-	apt-get install -y -qq --no-install-recommends -t bookworm-backports "${need[@]}"
+	apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
 # mkchroot NAME SUITE BACKPORTS-SUITE SOURCES...

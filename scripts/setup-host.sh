@@ -47,7 +47,7 @@ apt_update() {
 need=()
 for p in make gcc-12 binutils kmod mmdebstrap cpio xz-utils zstd dkms \
 	sparse clang-format dwarves bpftool jq gnuplot-nox file \
-	python3 git; do
+	python3 git bc; do
 	installed "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

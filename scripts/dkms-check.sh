@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Exercise `dkms add/build/install` as a user would, for one kernel, in a
+# private DKMS tree so the host's /usr/src, /var/lib/dkms and /lib/modules
+# are untouched.  Usage: dkms-check.sh KVER   (prints one TAP line)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:?usage: dkms-check.sh KVER}
+root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver"
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMM_TOP/dkms.conf")
+work=$KMM_TOP/build/$kver/dkms
+rm -rf "$work"
+mkdir -p "$work/source/kmem_mom-$ver" "$work/tree" "$work/install/$kver" "$work/etc"
+# dkms finds the headers through <installtree>/KVER/build, as in /lib/modules.
+ln -s "/usr/src/linux-headers-$kver" "$work/install/$kver/build"
+tar -C "$KMM_TOP" --exclude=./build --exclude=./.git --exclude='*.o' \
+	--exclude='*.ko' --exclude=./include/generated -cf - . |
+	tar -C "$work/source/kmem_mom-$ver" -xf -
+
+steps='set -e
+	t="--dkmstree $1/tree --sourcetree $1/source --installtree $1/install"
+	dkms add -m kmem_mom -v "$2" $t
+	dkms build -m kmem_mom -v "$2" -k "$3" $t
+	dkms install -m kmem_mom -v "$2" -k "$3" $t --force
+	dkms status -m kmem_mom $t'
+log=$work/dkms.log
+if [ -z "$root" ]; then
+	# 6.1 headers ship no vmlinux: read the layout from the guest image.
+	img=$KMM_STATE/images/$kver/boot/vmlinuz-$kver
+	[ -f "$img" ] && export KMM_BTF=$img
+	KMM_MODPROBE_D=$work/etc bash -c "$steps" dkms "$work" "$ver" "$kver" >"$log" 2>&1 &&
+		rc=0 || rc=$?
+else
+	KMM_CHROOT_SRC=$work kmm_chroot "$root" /usr/bin/env \
+		KMM_MODPROBE_D=/src/etc bash -c "$steps" dkms /src "$ver" "$kver" >"$log" 2>&1 &&
+		rc=0 || rc=$?
+fi
+ko=$(find "$work/install" -name 'kmem_mom.ko*' | head -n1)
+if [ "$rc" = 0 ] && [ -n "$ko" ] && [ -f "$work/etc/kmem_mom.conf" ] &&
+	[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ]; then
+	echo "ok - dkms add/build/install for $kver (${ko#"$work/install/"})"
+else
+	echo "not ok - dkms add/build/install for $kver"
+	sed 's/^/# /' "$log" | tail -n 25
+	exit 1
+fi

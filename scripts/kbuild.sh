@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kbuild.sh KVER [make targets/vars...]
+# Build kmem_mom for kernel KVER in its own copy of the tree (build/KVER/src),
+# on the host for gcc-12 kernels or in the chroot whose headers match.
+# KMM_BTF may name a vmlinux/vmlinuz to read struct layouts from (host path).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:?usage: kbuild.sh KVER [make args]}
+shift
+root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver (run scripts/kernels.sh)"
+
+dst=$KMM_TOP/build/$kver/src
+mkdir -p "$dst"
+# A private copy per kernel: M= builds write objects into the source tree.
+tar -C "$KMM_TOP" --exclude=./build --exclude=./.git --exclude='*.o' \
+	--exclude='*.ko' --exclude=./include/generated -cf - . | tar -C "$dst" -xf -
+
+btf=()
+if [ -n "${KMM_BTF:-}" ]; then
+	[ -z "$root" ] || kmm_die "KMM_BTF is only supported for host builds"
+	btf=("KMM_BTF=$KMM_BTF")
+fi
+
+if [ -z "$root" ]; then
+	exec make -C "$dst" KERNELRELEASE="$kver" \
+		KDIR="/usr/src/linux-headers-$kver" "${btf[@]}" "$@"
+fi
+KMM_CHROOT_SRC=$dst kmm_chroot "$root" make -C /src KERNELRELEASE="$kver" \
+	KDIR="/usr/src/linux-headers-$kver" "$@"

@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Build kmem_mom for every target kernel, warnings as errors, then exercise
+# DKMS for the kernels users install it on.  Prints a table, then TAP lines.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+kmm_kernels_env
+
+rows=()
+tap=()
+fail=0
+for pair in "6.1:$K61" "6.12:$K612" "7.3:$K73" "7.2 (build only):$K72"; do
+	line=${pair%%:*} kver=${pair#*:}
+	log=$KMM_TOP/build/$kver/build.log
+	mkdir -p "$(dirname "$log")"
+	img=$KMM_STATE/images/$kver/boot/vmlinuz-$kver
+	start=$(date +%s.%N)
+	if [ -f "$img" ] && [ -z "$(kmm_env_root "$kver")" ]; then
+		KMM_BTF=$img "$KMM_TOP/scripts/kbuild.sh" "$kver" >"$log" 2>&1
+	else
+		"$KMM_TOP/scripts/kbuild.sh" "$kver" >"$log" 2>&1
+	fi
+	rc=$?
+	secs=$(echo "$(date +%s.%N) - $start" | bc)
+	ko=$KMM_TOP/build/$kver/src/kmem_mom.ko
+	warn=$(grep -c 'warning:' "$log")
+	if [ $rc = 0 ] && [ -f "$ko" ] && [ "$warn" = 0 ]; then
+		res=ok size=$(stat -c %s "$ko") vm=$(modinfo -F vermagic "$ko")
+		tap+=("ok - build for $kver")
+	else
+		res=FAIL size=- vm=-
+		fail=1
+		tap+=("not ok - build for $kver (rc $rc, $warn warnings, log $log)")
+	fi
+	rows+=("| $line | $kver | $res | $warn | $size | ${vm% } | $(printf '%.1f' "$secs") s |")
+done
+
+echo "| line | kernel | result | warnings | .ko bytes | vermagic | time |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
+echo
+printf '%s\n' "${tap[@]}"
+for kver in "$K61" "$K612" "$K73"; do
+	"$KMM_TOP/scripts/dkms-check.sh" "$kver" || fail=1
+done
+exit $fail

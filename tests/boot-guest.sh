@@ -1,0 +1,347 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Boot ONE QEMU (TCG) guest, run one test script inside it and judge the run.
+#
+#   tests/boot-guest.sh --kernel KVER --device hmem|pmem|none --script PATH
+#		[--overlay DIR]... [--append "cmdline"] [--timeout SECONDS]
+#		--out DIR
+#
+# The guest boots $KMM_STATE/rootfs/bookworm.cpio (tests/mkrootfs.sh) with a
+# small per-run cpio appended: the kernel's dax/nvdimm/cxl modules, the
+# --overlay trees, tests/guest/ as /kmm/ with the script as /kmm/test.sh,
+# and a bash /init.  The script's output comes back on the second serial
+# port ($OUT/tap.log, TAP), the kernel log on the first ($OUT/console.log).
+#
+# stdout: the guest's TAP stream only.  stderr: everything else.
+# Exit 0 only if the script exited 0 and the console is free of warnings,
+# oopses and panics.
+set -euo pipefail
+. "$(dirname "$0")/../scripts/lib.sh"
+umask 022
+
+usage() {
+	cat >&2 <<EOT
+usage: $0 --kernel KVER --device hmem|pmem|none --script PATH
+	[--overlay DIR]... [--append "cmdline"] [--timeout SECONDS] --out DIR
+EOT
+	exit 2
+}
+
+# Seconds between two "date +%s.%N" stamps, one decimal.
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+kver= device= script= append= timeout=300 out=
+overlays=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel) kver=${2:?}; shift 2 ;;
+	--device) device=${2:?}; shift 2 ;;
+	--script) script=${2:?}; shift 2 ;;
+	--overlay) overlays+=("${2:?}"); shift 2 ;;
+	--append) append=${2?}; shift 2 ;;
+	--timeout) timeout=${2:?}; shift 2 ;;
+	--out) out=${2:?}; shift 2 ;;
+	-h | --help) usage ;;
+	*) kmm_log "unknown argument: $1"; usage ;;
+	esac
+done
+[ -n "$kver" ] && [ -n "$device" ] && [ -n "$script" ] && [ -n "$out" ] || usage
+[[ "$timeout" =~ ^[0-9]+$ ]] || kmm_die "--timeout wants seconds, got '$timeout'"
+
+# Accept the kernels.env names (K61, K612, K73) as well as release strings.
+if [[ "$kver" =~ ^K[0-9]+$ ]]; then
+	kmm_kernels_env
+	kver=${!kver:-}
+	[ -n "$kver" ] || kmm_die "--kernel: no such name in kernels.env"
+fi
+
+# Relative script paths are relative to the repo (the caller's cwd as a
+# fallback), so the driver can say tests/guest/foo.sh from anywhere.
+if [[ "$script" != /* ]]; then
+	if [ -f "$KMM_TOP/$script" ]; then
+		script=$KMM_TOP/$script
+	else
+		script=$(realpath -e -- "$script" 2>/dev/null) ||
+			kmm_die "--script: not found in $KMM_TOP or cwd"
+	fi
+fi
+[ -f "$script" ] || kmm_die "--script $script: no such file"
+for o in ${overlays[@]+"${overlays[@]}"}; do
+	[ -d "$o" ] || kmm_die "--overlay $o: not a directory"
+done
+
+rootfs=$KMM_STATE/rootfs/bookworm.cpio
+[ -f "$rootfs" ] || kmm_die "$rootfs missing: run tests/mkrootfs.sh"
+
+# ---------------------------------------------------------------------------
+# Guest kernel image.  6.x packages ship boot/vmlinuz-* and lib/modules/;
+# 7.x ships everything under usr/lib/modules/<kver>/.
+img=$KMM_STATE/images/$kver
+[ -f "$img/.kmm-ready" ] || kmm_die "$img missing: run scripts/kernels.sh"
+vmlinuz= moddir=
+for f in "$img/boot/vmlinuz-$kver" "$img/usr/lib/modules/$kver/vmlinuz" \
+	"$img/lib/modules/$kver/vmlinuz"; do
+	[ -f "$f" ] && { vmlinuz=$f; break; }
+done
+for d in "$img/usr/lib/modules/$kver" "$img/lib/modules/$kver"; do
+	[ -d "$d/kernel" ] && { moddir=$d; break; }
+done
+[ -n "$vmlinuz" ] || kmm_die "no vmlinuz for $kver under $img"
+[ -n "$moddir" ] || kmm_die "no modules for $kver under $img"
+
+# ---------------------------------------------------------------------------
+# Device recipes: two NUMA nodes, node0 = DRAM, node1 = device memory.
+# A recipe appends to qargs (QEMU) and kcmd (kernel command line) and may
+# change qcpu.  To add a device, add a recipe_<name> function; the
+# --device value is checked against the functions defined here.
+qargs=() kcmd= qcpu=max
+
+# node0: 1 GiB below 4 GiB; node1: 1 GiB at [4 GiB, 5 GiB).  Without
+# max-ram-below-4g=1G QEMU splits RAM at 2 GiB (q35) and the memmap= ranges
+# below land misaligned across the hole.
+numa_2x1g() {
+	qargs+=(-machine q35,max-ram-below-4g=1G -m 2G
+		-object memory-backend-ram,id=mem0,size=1G
+		-object memory-backend-ram,id=mem1,size=1G
+		-numa node,nodeid=0,cpus=0-1,memdev=mem0
+		-numa node,nodeid=1,memdev=mem1)
+}
+
+# No device memory: one node, smallest useful guest.
+recipe_none() {
+	qargs+=(-machine q35 -m 1G)
+}
+
+# Soft-reserved (EFI_MEMORY_SP style) range: node1's RAM retyped from E820
+# RAM (1) to soft-reserved (0xefffffff); dax_hmem turns it into dax0.0.
+recipe_hmem() {
+	numa_2x1g
+	kcmd+=" memmap=1G%4G-1+0xefffffff"
+}
+
+# Legacy (E820 type 12) pmem over node1: nd_e820 + nd_pmem, then an ndctl
+# devdax namespace.
+recipe_pmem() {
+	numa_2x1g
+	kcmd+=" memmap=1G!4G"
+}
+
+declare -F "recipe_$device" >/dev/null ||
+	kmm_die "--device $device: unknown (have: $(declare -F | sed -n 's/.* recipe_//p' | tr '\n' ' '))"
+
+# ---------------------------------------------------------------------------
+# Module subset, cached per kernel under $KMM_STATE/guestmods/<kver>/.
+# Everything under these directories plus named extras, and the closure of
+# their "depends" and "softdep" fields.
+MOD_DIRS='drivers/dax drivers/nvdimm drivers/cxl drivers/acpi/nfit'
+MOD_NAMES='kmem dax_hmem device_dax dax_pmem dax_cxl nd_pmem nd_e820 nd_btt
+	libnvdimm nfit notifier_error_inject memory_notifier_error_inject'
+MOD_GLOBS='cxl_*'
+
+# The key changes when the image is re-fetched or the recipe above changes.
+modkey() {
+	printf '%s\n' "$MOD_DIRS" "$MOD_NAMES" "$MOD_GLOBS" "$moddir"
+	stat -c '%n %s %Y %i' "$img/.kmm-ready" "$vmlinuz" "$moddir/modules.order"
+}
+
+build_guestmods() {
+	local dst=$1 tmp=$1.tmp name path dep
+	local -A path_of=() want=()
+	local -a queue=()
+
+	rm -rf "$tmp"
+	mkdir -p "$tmp/usr/lib/modules/$kver"
+	# name -> path map over the whole image (names use '_', files may use '-').
+	while read -r path; do
+		name=${path##*/}
+		name=${name%%.ko*}
+		path_of[${name//-/_}]=$path
+	done < <(cd "$moddir" && find kernel -name '*.ko*')
+
+	for name in "${!path_of[@]}"; do
+		path=${path_of[$name]}
+		for dep in $MOD_DIRS; do
+			[[ "$path" == kernel/$dep/* ]] && queue+=("$name")
+		done
+		# shellcheck disable=SC2254
+		case "$name" in $MOD_GLOBS) queue+=("$name") ;; esac
+	done
+	for name in $MOD_NAMES; do
+		[ -n "${path_of[$name]:-}" ] && queue+=("$name")
+	done
+
+	# Breadth-first closure; unknown names are built-ins (or absent).
+	while [ ${#queue[@]} -gt 0 ]; do
+		name=${queue[0]}
+		queue=("${queue[@]:1}")
+		[ -n "${want[$name]:-}" ] && continue
+		path=${path_of[$name]:-}
+		[ -n "$path" ] || continue
+		want[$name]=1
+		for dep in $(modinfo -F depends "$moddir/$path" | tr ',' ' ') \
+			$(modinfo -F softdep "$moddir/$path" | tr ' ' '\n' | grep -v ':$' || true); do
+			queue+=("${dep//-/_}")
+		done
+	done
+
+	for name in "${!want[@]}"; do
+		path=${path_of[$name]}
+		mkdir -p "$tmp/usr/lib/modules/$kver/${path%/*}"
+		cp "$moddir/$path" "$tmp/usr/lib/modules/$kver/$path"
+	done
+	# depmod needs these to know the built-ins and the load order.
+	for f in modules.order modules.builtin modules.builtin.modinfo; do
+		[ -f "$moddir/$f" ] && cp "$moddir/$f" "$tmp/usr/lib/modules/$kver/"
+	done
+	modkey >"$tmp/.key"
+	rm -rf "$dst"
+	mv "$tmp" "$dst"
+	kmm_log "cached ${#want[@]} modules for $kver in $dst"
+}
+
+gm=$KMM_STATE/guestmods/$kver
+mkdir -p "$KMM_STATE/guestmods"
+(
+	# Parallel boots of the same kernel must not build the cache twice.
+	flock 9
+	if [ "$(cat "$gm/.key" 2>/dev/null)" != "$(modkey)" ]; then
+		build_guestmods "$gm"
+	fi
+) 9>"$KMM_STATE/guestmods/.lock"
+
+# ---------------------------------------------------------------------------
+# Per-run cpio.
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+rm -f "$out/console.log" "$out/tap.log" "$out/run.cpio"
+stage=$(mktemp -d "$out/.stage.XXXXXX")
+initrd=$out/.initrd.cpio
+cleanup() { rm -rf "$stage" "$initrd"; }
+trap cleanup EXIT
+
+t0=$(date +%s.%N)
+cp -a "$gm/usr" "$stage/"
+for o in ${overlays[@]+"${overlays[@]}"}; do
+	cp -a "$o/." "$stage/"
+done
+# The rootfs is usr-merged: a real bin/, sbin/, lib/ or lib64/ in this
+# archive would replace the symlink and break /init (error -2).  Fold any
+# that an overlay brought into usr/.
+for d in bin sbin lib lib64; do
+	if [ -d "$stage/$d" ] && [ ! -L "$stage/$d" ]; then
+		mkdir -p "$stage/usr/$d"
+		cp -a "$stage/$d/." "$stage/usr/$d/"
+		rm -rf "${stage:?}/$d"
+	fi
+done
+# depmod -b reads <base>/lib/modules: point it at usr/lib for the run only,
+# after the overlays so updates/ is indexed.
+ln -s usr/lib "$stage/lib"
+depmod -b "$stage" "$kver" || kmm_die "depmod failed for $kver"
+rm "$stage/lib"
+
+mkdir -p "$stage/kmm"
+[ -d "$KMM_TOP/tests/guest" ] && cp -a "$KMM_TOP/tests/guest/." "$stage/kmm/"
+install -m 755 "$script" "$stage/kmm/test.sh"
+# What the guest cannot find out by itself.
+cat >"$stage/kmm/env" <<EOT
+KMM_DEVICE=$device
+KMM_KVER=$kver
+KMM_SCRIPT=${script##*/}
+EOT
+
+cat >"$stage/init" <<'EOT'
+#!/bin/bash
+# kmem_mom guest init (written by tests/boot-guest.sh): mount the API
+# filesystems, run /kmm/test.sh with its output on ttyS1, power off.
+# No "set -e": if init dies the kernel panics and the log says less.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LC_ALL=C
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+# devtmpfs hides the rootfs's /dev links; bash's <(...) needs /dev/fd.
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+# Raw: no \n -> \r\n on the TAP port.
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+echo "kmm-init: running /kmm/test.sh on $(uname -r)"
+cd /kmm
+/kmm/test.sh </dev/null >/dev/ttyS1 2>&1
+rc=$?
+echo "# kmm-exit $rc" >/dev/ttyS1
+echo "kmm-init: test exited $rc, powering off"
+sync
+busybox poweroff -f
+# Only reached if poweroff failed; -no-reboot turns a reboot into an exit.
+echo b >/proc/sysrq-trigger
+EOT
+chmod 755 "$stage/init"
+
+(cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+	cpio -o -H newc -R 0:0 --quiet) >"$out/run.cpio"
+# The kernel unpacks concatenated newc archives in order; later entries win.
+cat "$rootfs" "$out/run.cpio" >"$initrd"
+rm -rf "$stage"
+t1=$(date +%s.%N)
+
+# ---------------------------------------------------------------------------
+# Boot.
+"recipe_$device"
+cmdline="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=7 rdinit=/init$kcmd${append:+ $append}"
+qemu=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -smp 2
+	-nographic -display none -monitor none -no-reboot
+	-nic none -vga none
+	"${qargs[@]}"
+	-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline"
+	-serial "file:$out/console.log" -serial "file:$out/tap.log")
+printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
+echo >>"$out/qemu.cmd"
+
+kmm_log "$kver/$device: booting ${script#"$KMM_TOP"/} (timeout ${timeout}s)"
+qrc=0
+timeout --kill-after=10 "$timeout" "${qemu[@]}" </dev/null >"$out/qemu.log" 2>&1 || qrc=$?
+t2=$(date +%s.%N)
+
+# ---------------------------------------------------------------------------
+# Verdict.
+touch "$out/console.log" "$out/tap.log"
+fail=0
+if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
+	kmm_log "guest timed out after ${timeout}s; last 40 console lines:"
+	tail -n 40 "$out/console.log" | tr -d '\r' >&2
+	fail=1
+elif [ "$qrc" != 0 ]; then
+	kmm_log "qemu exited $qrc:"
+	cat "$out/qemu.log" >&2
+	fail=1
+fi
+
+bad='WARNING:|BUG:|Oops|Call Trace|Kernel panic'
+if grep -qE "$bad" "$out/console.log"; then
+	kmm_log "kernel complained on the console:"
+	grep -nE -B 3 -A 25 "$bad" "$out/console.log" | tr -d '\r' | head -n 120 >&2
+	fail=1
+fi
+
+grep -q '^kmm-init: running' "$out/console.log" ||
+	kmm_log "/init never started (see $out/console.log)"
+exit_line=$(tr -d '\r' <"$out/tap.log" | grep -E '^# kmm-exit [0-9]+$' | tail -n 1 || true)
+if [ -z "$exit_line" ]; then
+	kmm_log "no '# kmm-exit' line: the test script did not finish"
+	fail=1
+elif [ "${exit_line##* }" != 0 ]; then
+	kmm_log "test script exited ${exit_line##* }"
+	fail=1
+fi
+
+tr -d '\r' <"$out/tap.log"
+kmm_log "$kver/$device: cpio $(elapsed "$t0" "$t1")s, guest $(elapsed "$t1" "$t2")s wall" \
+	"-> $([ $fail = 0 ] && echo PASS || echo FAIL)"
+exit $fail
