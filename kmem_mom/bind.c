@@ -31,12 +31,14 @@ static int kmm_check_abi(struct dev_dax *dev_dax)
 	    !dev_dax->ranges)
 		goto mismatch;
 	for (i = 0; i < dev_dax->nr_range; i++)
-		if (dev_dax->ranges[i].range.start > dev_dax->ranges[i].range.end)
+		if (dev_dax->ranges[i].range.start >
+		    dev_dax->ranges[i].range.end)
 			goto mismatch;
 	return 0;
 
 mismatch:
-	dev_err(dev, "struct dev_dax does not match this kernel (built for %s, running %s): refusing to bind; rebuild kmem_mom for this kernel\n",
+	dev_err(dev,
+		"struct dev_dax does not match this kernel (built for %s, running %s): refusing to bind; rebuild kmem_mom for this kernel\n",
 		KMM_CONFTEST_KVER, utsname()->release);
 	return -ENXIO;
 }
@@ -117,8 +119,9 @@ static int kmm_add_range(struct kmm_dev *kd, int i)
 	res = request_mem_region(r->range.start, range_len(&r->range),
 				 kd->res_name);
 	if (!res) {
-		dev_warn(dev, "mapping%d: %#llx-%#llx could not reserve region\n",
-			 i, r->range.start, r->range.end);
+		dev_warn(dev,
+			 "mapping%d: %#llx-%#llx could not reserve region\n", i,
+			 r->range.start, r->range.end);
 		return -EBUSY;
 	}
 	/*
@@ -133,8 +136,8 @@ static int kmm_add_range(struct kmm_dev *kd, int i)
 		if (added)
 			r->nr_added++;
 		if (rc) {
-			dev_warn(dev, "mapping%d: memory block %#llx-%#llx add failed: %d\n",
-				 i, start, start + bs - 1, rc);
+			dev_warn(dev, "mapping%d: block %#llx add failed: %d\n",
+				 i, start, rc);
 			return rc;
 		}
 	}
@@ -158,7 +161,8 @@ int kmm_probe(struct dev_dax *dev_dax)
 	 */
 	nid = dev_dax->target_node;
 	if (nid < 0 || nid >= MAX_NUMNODES || !node_possible(nid)) {
-		dev_warn(dev, "rejecting DAX region with invalid node: %d\n", nid);
+		dev_warn(dev, "rejecting DAX region with invalid node: %d\n",
+			 nid);
 		return -EINVAL;
 	}
 
@@ -176,19 +180,19 @@ int kmm_probe(struct dev_dax *dev_dax)
 		struct range *r = &kd->ranges[i].range;
 
 		if (!kmm_block_align(in, r)) {
-			dev_info(dev, "mapping%d: %#llx-%#llx too small after alignment\n",
-				 i, in->start, in->end);
+			dev_info(dev, "mapping%d: %#llx-%#llx too small\n", i,
+				 in->start, in->end);
 			r->start = 1;
 			r->end = 0;
 			continue;
 		}
 		if (r->start != in->start || r->end != in->end)
-			dev_info(dev, "mapping%d: %#llx-%#llx trimmed to memory block boundaries %#llx-%#llx\n",
-				 i, in->start, in->end, r->start, r->end);
+			dev_info(dev, "mapping%d: trimmed to %#llx-%#llx\n", i,
+				 r->start, r->end);
 		total += range_len(r);
 	}
 	if (!total) {
-		dev_warn(dev, "rejecting DAX device smaller than one memory block (%llu MiB) after alignment\n",
+		dev_warn(dev, "device smaller than a memory block (%llu MiB)\n",
 			 (u64)memory_block_size_bytes() >> 20);
 		rc = -EINVAL;
 		goto err_free_kd;
@@ -221,14 +225,14 @@ int kmm_probe(struct dev_dax *dev_dax)
 	}
 
 	dev_set_drvdata(dev, kd);
-	dev_info(dev, "added %llu MiB on node %d: memmap on the device for %lu block(s), in system RAM for %lu\n",
-		 (u64)total >> 20, nid, kd->blocks_device, kd->blocks_ram);
+	dev_info(dev, "node %d +%llu MiB; memmap blocks: %lu device, %lu RAM\n",
+		 nid, (u64)total >> 20, kd->blocks_device, kd->blocks_ram);
 	return 0;
 
 err_release_ranges:
 	/* Leave nothing behind, unless something cannot be removed. */
 	if (kmm_release_ranges(kd, true))
-		return rc;	/* kd, group and names stay with the stuck blocks */
+		return rc; /* kd, group and names stay with the stuck blocks */
 	memory_group_unregister(kd->mgid);
 err_clear_tier:
 	clear_node_memory_type(nid, kd->mtype);

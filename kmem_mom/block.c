@@ -37,6 +37,15 @@ static int kmm_block_memmap_on_device(u64 start)
 	return first >= start && last < end;
 }
 
+/* Fallback reasons, also shown in sysfs. */
+#define KMM_WHY_PARAM_OFF "memory_hotplug.memmap_on_memory is off"
+#define KMM_WHY_REFUSED "the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)"
+#define KMM_WHY_SILENT "the kernel put the memmap in system RAM"
+#define KMM_WHY_UNKNOWN "this kernel cannot show where the memmap lives"
+
+static const char kmm_fix[] =
+	"boot with memory_hotplug.memmap_on_memory=1 to place it on the device";
+
 /*
  * The memmap cannot go on the device.  Record why (once per device) and tell
  * the caller whether to go on with system RAM or to fail the bind.
@@ -46,14 +55,15 @@ static int kmm_fall_back(struct kmm_dev *kd, const char *reason)
 	struct device *dev = &kd->dev_dax->dev;
 
 	if (!kd->may_fall_back) {
-		dev_err(dev, "memmap cannot be placed on the device (%s) and memmap_fallback=0: failing the bind\n",
+		dev_err(dev,
+			"memmap cannot be placed on the device (%s) and memmap_fallback=0: failing the bind\n",
 			reason);
 		return -EOPNOTSUPP;
 	}
 	if (!kd->fallback_reason) {
 		kd->fallback_reason = reason;
-		dev_warn(dev, "memmap goes to system RAM instead of the device: %s; boot with memory_hotplug.memmap_on_memory=1 to place it on the device\n",
-			 reason);
+		dev_warn(dev, "memmap goes to system RAM: %s; %s\n", reason,
+			 kmm_fix);
 	}
 	return 0;
 }
@@ -72,7 +82,7 @@ int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
 	*added = false;
 	if (kd->want_device) {
 		if (kmm_mhp_memmap_supported() == 0) {
-			rc = kmm_fall_back(kd, "memory_hotplug.memmap_on_memory is off");
+			rc = kmm_fall_back(kd, KMM_WHY_PARAM_OFF);
 			if (rc)
 				return rc;
 		} else {
@@ -80,11 +90,11 @@ int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
 		}
 	}
 
-	rc = add_memory_driver_managed(kd->mgid, start, size,
-				       kmm_resource_name, flags);
+	rc = add_memory_driver_managed(kd->mgid, start, size, kmm_resource_name,
+				       flags);
 	if (rc == -EINVAL && (flags & MHP_MEMMAP_ON_MEMORY)) {
 		/* <= 6.5 refuses the flag itself; the memory is fine without. */
-		rc = kmm_fall_back(kd, "the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)");
+		rc = kmm_fall_back(kd, KMM_WHY_REFUSED);
 		if (rc)
 			return rc;
 		flags &= ~MHP_MEMMAP_ON_MEMORY;
@@ -97,12 +107,13 @@ int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
 
 	on_device = kmm_block_memmap_on_device(start);
 	if (on_device < 0 && kd->want_device) {
-		rc = kmm_fall_back(kd, "this kernel cannot show where the memmap lives");
+		rc = kmm_fall_back(kd, KMM_WHY_UNKNOWN);
 		if (rc)
 			return rc;
 	} else if (!on_device && (flags & MHP_MEMMAP_ON_MEMORY)) {
 		/* >= 6.6 falls back silently. */
-		rc = kmm_fall_back(kd, "the kernel put the memmap in system RAM");
+		rc = kmm_fall_back(kd,
+				   "the kernel put the memmap in system RAM");
 		if (rc)
 			return rc;
 	}

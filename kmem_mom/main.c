@@ -53,14 +53,13 @@ static const struct kernel_param_ops kmm_strict_bool_ops = {
 	.get = param_get_bool,
 };
 
-module_param_cb(memmap_on_memory, &kmm_strict_bool_ops, &memmap_on_memory,
-		0644);
-MODULE_PARM_DESC(memmap_on_memory,
-		 "Put each hot-added memory block's memmap on the device (1) or in system RAM (0); read when a device is bound. Default: 1");
-module_param_cb(memmap_fallback, &kmm_strict_bool_ops, &memmap_fallback,
-		0644);
-MODULE_PARM_DESC(memmap_fallback,
-		 "If the kernel will not put the memmap on the device, use system RAM (1) or fail the bind (0). Default: 1");
+/* Each description stays on one greppable line. */
+/* clang-format off */
+module_param_cb(memmap_on_memory, &kmm_strict_bool_ops, &memmap_on_memory, 0644);
+MODULE_PARM_DESC(memmap_on_memory, "Put each hot-added memory block's memmap on the device (1) or in system RAM (0); read when a device is bound. Default: 1");
+module_param_cb(memmap_fallback, &kmm_strict_bool_ops, &memmap_fallback, 0644);
+MODULE_PARM_DESC(memmap_fallback, "If the kernel will not put the memmap on the device, use system RAM (1) or fail the bind (0). Default: 1");
+/* clang-format on */
 
 bool kmm_param_memmap_on_memory(void)
 {
@@ -117,7 +116,7 @@ static void __exit kmm_exit(void)
 
 module_init(kmm_init);
 module_exit(kmm_exit);
-MODULE_DESCRIPTION("dax kmem drop-in: hot-add device memory with its memmap on the device or in system RAM");
+MODULE_DESCRIPTION("dax kmem drop-in with the memmap on the device or in RAM");
 MODULE_LICENSE("GPL");
 /* Same modalias as the in-tree kmem, so udev binds KMEM-type dax devices. */
 MODULE_ALIAS("dax:t0*");

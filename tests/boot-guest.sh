@@ -214,6 +214,8 @@ mkdir -p "$KMM_STATE/guestmods"
 # Per-run cpio.
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# QEMU's -serial file:PATH and -initrd split their arguments on commas.
+[[ "$out" != *,* ]] || kmm_die "--out $out: no commas please (QEMU option syntax)"
 rm -f "$out/console.log" "$out/tap.log" "$out/run.cpio"
 stage=$(mktemp -d "$out/.stage.XXXXXX")
 initrd=$out/.initrd.cpio

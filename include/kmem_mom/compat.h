@@ -70,7 +70,7 @@ static inline int kmm_memmap_phys(unsigned long pfn, phys_addr_t *phys)
 #define KMM_DEFAULT_DAX_ADISTANCE (MEMTIER_ADISTANCE_DRAM * 5)
 
 struct kmm_memtiers {
-	struct mutex lock;
+	struct mutex lock; /* protects types */
 	struct list_head types;
 	struct memory_dev_type *dflt;
 };
@@ -89,7 +89,7 @@ static inline int kmm_memtiers_init(struct kmm_memtiers *mt)
 }
 
 static inline struct memory_dev_type *kmm_memtiers_get(struct kmm_memtiers *mt,
-							int nid)
+						       int nid)
 {
 #if KMM_HAVE_MEMTIER_FIND_ALLOC
 	struct memory_dev_type *mtype;

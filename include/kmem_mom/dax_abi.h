@@ -65,7 +65,7 @@ struct dax_device_driver {
 	void (*remove)(struct dev_dax *dev_dax);
 };
 
-#define KMM_ABI_AGREES(type, member, btf)                        \
+#define KMM_ABI_AGREES(type, member, btf)                     \
 	static_assert(offsetof(struct type, member) == (btf), \
 		      #type "." #member " differs from the kernel's BTF")
 
@@ -73,12 +73,18 @@ KMM_ABI_AGREES(dev_dax, region, KMM_BTF_DEV_DAX_region);
 KMM_ABI_AGREES(dev_dax, target_node, KMM_BTF_DEV_DAX_target_node);
 KMM_ABI_AGREES(dev_dax, id, KMM_BTF_DEV_DAX_id);
 KMM_ABI_AGREES(dev_dax, dev, KMM_BTF_DEV_DAX_dev);
+/*
+ * sparse lays out struct device's bitfields differently from gcc; the
+ * compiler's view is the one that matters, so sparse skips what follows.
+ */
+#ifndef __CHECKER__
 KMM_ABI_AGREES(dev_dax, pgmap, KMM_BTF_DEV_DAX_pgmap);
 KMM_ABI_AGREES(dev_dax, nr_range, KMM_BTF_DEV_DAX_nr_range);
 KMM_ABI_AGREES(dev_dax, ranges, KMM_BTF_DEV_DAX_ranges);
 #if KMM_DEV_DAX_HAS_MEMMAP_ON_MEMORY
 KMM_ABI_AGREES(dev_dax, memmap_on_memory, KMM_BTF_DEV_DAX_memmap_on_memory);
 #endif
+#endif /* __CHECKER__ */
 KMM_ABI_AGREES(dev_dax_range, range, KMM_BTF_DAX_RANGE_range);
 static_assert(sizeof(struct dev_dax_range) == KMM_BTF_DAX_RANGE_SIZE,
 	      "dev_dax_range size differs from the kernel's BTF");

@@ -11,9 +11,9 @@
 
 /* One dax range, trimmed to memory block boundaries. */
 struct kmm_range {
-	struct range range;	/* empty (start > end) if nothing was left */
-	struct resource *res;	/* our request_mem_region() of @range */
-	unsigned long nr_added;	/* blocks added, from range.start upwards */
+	struct range range; /* empty (start > end) if nothing was left */
+	struct resource *res; /* our request_mem_region() of @range */
+	unsigned long nr_added; /* blocks added, from range.start upwards */
 };
 
 /* Per bound device; dev_get_drvdata() of the dax device. */
@@ -23,11 +23,11 @@ struct kmm_dev {
 	struct memory_dev_type *mtype;
 	int nid;
 	int mgid;
-	bool want_device;	/* memmap_on_memory at bind time */
-	bool may_fall_back;	/* memmap_fallback at bind time */
+	bool want_device; /* memmap_on_memory at bind time */
+	bool may_fall_back; /* memmap_fallback at bind time */
 	unsigned long blocks_device;
 	unsigned long blocks_ram;
-	const char *fallback_reason;	/* static string, NULL if none */
+	const char *fallback_reason; /* static string, NULL if none */
 	int nr_range;
 	struct kmm_range ranges[];
 };

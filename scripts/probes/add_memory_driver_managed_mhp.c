@@ -7,5 +7,5 @@
  */
 #include <linux/memory_hotplug.h>
 
-static int (*kmm_probe)(int, u64, u64, const char *, mhp_t) __maybe_unused =
-	add_memory_driver_managed;
+static int (*kmm_probe)(int, u64, u64, const char *,
+			mhp_t) __maybe_unused = add_memory_driver_managed;

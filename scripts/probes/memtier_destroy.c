@@ -6,5 +6,5 @@
  */
 #include <linux/memory-tiers.h>
 
-static void (*kmm_probe)(struct memory_dev_type *) __maybe_unused =
-	destroy_memory_type;
+static void (*kmm_probe)(struct memory_dev_type *)
+	__maybe_unused = destroy_memory_type;

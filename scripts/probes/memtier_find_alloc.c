@@ -8,5 +8,5 @@
 
 static struct memory_dev_type *(*kmm_probe_find)(int, struct list_head *)
 	__maybe_unused = mt_find_alloc_memory_type;
-static void (*kmm_probe_put)(struct list_head *) __maybe_unused =
-	mt_put_memory_types;
+static void (*kmm_probe_put)(struct list_head *)
+	__maybe_unused = mt_put_memory_types;

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Style and static checks, each a TAP line:
+#   checkpatch.pl --strict --no-tree (from Debian's linux-source package)
+#   sparse through kbuild (C=2) for the host-built kernels
+#   clang-format with the kernel's .clang-format
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+kmm_kernels_env
+
+sources=$(cd "$KMM_TOP" && ls kmem_mom/*.c include/kmem_mom/*.h scripts/probes/*.c)
+fail=0
+report() { # report OK|FAIL description logfile
+	if [ "$1" = OK ]; then
+		echo "ok - $2"
+	else
+		echo "not ok - $2"
+		sed 's/^/# /' "$3" | head -n 40
+		fail=1
+	fi
+}
+
+# checkpatch.pl and its data files live only in linux-source-*.
+tools=$KMM_STATE/tools/checkpatch
+if [ ! -x "$tools/checkpatch.pl" ]; then
+	ver=${K61%%.0-*}	# 6.1
+	deb=$(ls "$KMM_CACHE"/debs/linux-source-"$ver"_*.deb 2>/dev/null | sort -V | tail -n1)
+	if [ -z "$deb" ]; then
+		(cd "$KMM_CACHE/debs" && apt-get download -qq "linux-source-$ver" 2>/dev/null)
+		deb=$(ls "$KMM_CACHE"/debs/linux-source-"$ver"_*.deb | sort -V | tail -n1)
+	fi
+	rm -rf "$tools.tmp"
+	mkdir -p "$tools.tmp"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/linux-source-$ver.tar.xz" |
+		tar -xJ -C "$tools.tmp" --strip-components=2 \
+			"linux-source-$ver/scripts/checkpatch.pl" \
+			"linux-source-$ver/scripts/spelling.txt" \
+			"linux-source-$ver/scripts/const_structs.checkpatch"
+	rm -rf "$tools"
+	mv "$tools.tmp" "$tools"
+fi
+
+log=$(mktemp)
+(cd "$KMM_TOP" && "$tools/checkpatch.pl" --strict --no-tree --terse --show-types \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $sources) >"$log" 2>&1
+if grep -qE '(ERROR|WARNING|CHECK):' "$log"; then
+	report FAIL "checkpatch --strict" "$log"
+else
+	report OK "checkpatch --strict ($(echo "$sources" | wc -l) files)"
+fi
+
+for kver in "$K61" "$K612"; do
+	img=$KMM_STATE/images/$kver/boot/vmlinuz-$kver
+	KMM_BTF=$img "$KMM_TOP/scripts/kbuild.sh" "$kver" C=2 CHECK=sparse \
+		>"$log" 2>&1
+	rc=$?
+	if [ $rc = 0 ] && ! grep -E '(warning|error):' "$log" | grep -q 'kmem_mom\|/src/'; then
+		report OK "sparse (C=2) against $kver"
+	else
+		grep -E '(warning|error):' "$log" >"$log.w" || tail -n 20 "$log" >"$log.w"
+		report FAIL "sparse (C=2) against $kver" "$log.w"
+	fi
+done
+
+(cd "$KMM_TOP" && clang-format --dry-run --Werror $sources) >"$log" 2>&1
+if [ -s "$log" ]; then
+	report FAIL "clang-format (kernel .clang-format)" "$log"
+else
+	report OK "clang-format (kernel .clang-format)"
+fi
+rm -f "$log" "$log.w"
+exit $fail
