@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kmem_mom end to end, driven the way a user drives kmem: unmodified daxctl
+# loads "kmem" (our modprobe.d rule turns that into kmem_mom), binds the
+# device to the dax driver named "kmem", onlines it; then back to devdax.
+# Device recipe from $KMM_DEVICE (hmem|pmem).
+set -euo pipefail
+. /kmm/lib.sh
+
+policy=/sys/devices/system/memory/auto_online_blocks
+mom_param=/sys/module/memory_hotplug/parameters/memmap_on_memory
+
+tap_plan 18
+diag "kernel $(kver), device $KMM_DEVICE, memory_hotplug.memmap_on_memory=$(cat $mom_param)"
+
+dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
+node=$(dax_node "$dev")
+check_eq "$dev targets node 1" 1 "$node"
+bs=$(memblock_bytes)
+size=$(cat "/sys/bus/dax/devices/$dev/size")
+start=$(cat "/sys/bus/dax/devices/$dev/resource")
+# kmem_mom trims each range to whole memory blocks, as kmem does.
+first=$(((start + bs - 1) / bs * bs))
+want=$(((start + size - first) / bs))
+diag "$dev: start $start size $size -> $want blocks of $bs bytes"
+
+old_policy=$(cat "$policy")
+echo offline >"$policy"
+trap 'echo "$old_policy" >"$policy"' EXIT
+iomem_before=$(grep -c . /proc/iomem)
+blocks_before=$(node_memblocks "$node")
+
+check "kmem_mom is not loaded yet" bash -c '! grep -q "^kmem_mom " /proc/modules'
+check "daxctl reconfigure-device $dev to system-ram" \
+	daxctl reconfigure-device --mode=system-ram "$dev"
+check "daxctl's load of 'kmem' loaded kmem_mom" grep -q "^kmem_mom " /proc/modules
+check "the in-tree kmem stayed out" bash -c '! grep -q "^kmem " /proc/modules'
+check_eq "dax driver 'kmem' is provided by kmem_mom" kmem_mom \
+	"$(basename "$(readlink /sys/bus/dax/drivers/kmem/module)")"
+check_eq "$dev is bound to 'kmem'" kmem "$(dax_driver "$dev")"
+check_eq "node $node gained $want memory blocks" "$want" \
+	"$(($(node_memblocks "$node") - blocks_before))"
+check_eq "daxctl onlined all of them" "$want" "$(node_online_memblocks "$node")"
+check_eq "daxctl list reports system-ram" system-ram \
+	"$(daxctl list -d "$dev" | jq -r '.[0].mode')"
+
+attrs=/sys/bus/dax/devices/$dev/kmem_mom
+on_dev=$(cat "$attrs/memmap_device_blocks")
+in_ram=$(cat "$attrs/memmap_ram_blocks")
+diag "memmap: $on_dev blocks on the device, $in_ram in RAM; fallback: $(cat "$attrs/memmap_fallback_reason")"
+check_eq "every block's memmap is accounted for" "$want" "$((on_dev + in_ram))"
+# Without the boot parameter the kernel cannot place it on the device; the
+# module must notice (6.1: -EINVAL, 6.12+: silent fallback) and say so.
+if [ "$(cat $mom_param)" = N ]; then
+	check_eq "no boot parameter: memmap in system RAM" "$want" "$in_ram"
+	check "fallback reason is reported" \
+		bash -c "[ \"\$(cat $attrs/memmap_fallback_reason)\" != none ]"
+else
+	check_eq "boot parameter on: memmap on the device" "$want" "$on_dev"
+	check_eq "no fallback reason" none "$(cat "$attrs/memmap_fallback_reason")"
+fi
+check "/proc/iomem shows System RAM (kmem) under $dev" \
+	bash -c "grep -A1 ': $dev\$' /proc/iomem | grep -q 'System RAM (kmem)'"
+
+check "daxctl reconfigure-device $dev back to devdax" \
+	daxctl reconfigure-device --mode=devdax --force "$dev"
+check_eq "node $node memory blocks are gone" "$blocks_before" "$(node_memblocks "$node")"
+check_eq "/proc/iomem is as before" "$iomem_before" "$(grep -c . /proc/iomem)"
+check "modprobe -r kmem_mom" modprobe -r kmem_mom
+
+tap_done
