@@ -271,13 +271,16 @@ ln -sfn /proc/self/fd/2 /dev/stderr
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
+# Hold the TAP port open for the whole run: reopening a tty while its last
+# user is still closing it fails with EAGAIN and the exit line was lost.
+exec 3>/dev/ttyS1
 # Raw: no \n -> \r\n on the TAP port.
-stty -F /dev/ttyS1 raw -echo 2>/dev/null
+stty raw -echo <&3
 echo "kmm-init: running /kmm/test.sh on $(uname -r)"
 cd /kmm
-/kmm/test.sh </dev/null >/dev/ttyS1 2>&1
+/kmm/test.sh </dev/null >&3 2>&1
 rc=$?
-echo "# kmm-exit $rc" >/dev/ttyS1
+echo "# kmm-exit $rc" >&3
 echo "kmm-init: test exited $rc, powering off"
 sync
 busybox poweroff -f

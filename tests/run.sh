@@ -55,6 +55,7 @@ for kver in "${kernels[@]}"; do
 			continue
 		fi
 		out=$KMM_TOP/build/$kver/guest/$name
+		mkdir -p "${out%/*}"
 		n=$((n + 1))
 		start=$(date +%s)
 		"$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" --device "$device" \

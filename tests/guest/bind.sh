@@ -11,12 +11,16 @@ set -euo pipefail
 policy=/sys/devices/system/memory/auto_online_blocks
 mom_param=/sys/module/memory_hotplug/parameters/memmap_on_memory
 
-tap_plan 18
+tap_plan 19
 diag "kernel $(kver), device $KMM_DEVICE, memory_hotplug.memmap_on_memory=$(cat $mom_param)"
 
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
 node=$(dax_node "$dev")
+# Start, and must end, in devdax mode.  6.3+ does not auto-bind device_dax
+# to KMEM-type (hmem, CXL RAM) devices, so put it there explicitly.
+[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >&2
 check_eq "$dev targets node 1" 1 "$node"
+check_eq "$dev starts in devdax mode" device_dax "$(dax_driver "$dev")"
 bs=$(memblock_bytes)
 size=$(cat "/sys/bus/dax/devices/$dev/size")
 start=$(cat "/sys/bus/dax/devices/$dev/resource")
@@ -28,7 +32,7 @@ diag "$dev: start $start size $size -> $want blocks of $bs bytes"
 old_policy=$(cat "$policy")
 echo offline >"$policy"
 trap 'echo "$old_policy" >"$policy"' EXIT
-iomem_before=$(grep -c . /proc/iomem)
+cp /proc/iomem /tmp/iomem.before
 blocks_before=$(node_memblocks "$node")
 
 check "kmem_mom is not loaded yet" bash -c '! grep -q "^kmem_mom " /proc/modules'
@@ -66,7 +70,7 @@ check "/proc/iomem shows System RAM (kmem) under $dev" \
 check "daxctl reconfigure-device $dev back to devdax" \
 	daxctl reconfigure-device --mode=devdax --force "$dev"
 check_eq "node $node memory blocks are gone" "$blocks_before" "$(node_memblocks "$node")"
-check_eq "/proc/iomem is as before" "$iomem_before" "$(grep -c . /proc/iomem)"
+check "/proc/iomem is as before" diff -u /tmp/iomem.before /proc/iomem
 check "modprobe -r kmem_mom" modprobe -r kmem_mom
 
 tap_done
