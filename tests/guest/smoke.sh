@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Smoke test of the guest pipe with the IN-TREE kmem only: hot-add the hmem
-# dax device to node 1 as system RAM and take it back.
+# Harness self-test with the IN-TREE kmem (boot without the kmem_mom
+# overlay): hot-add the hmem dax device to node 1 and take it back.
 #   tests/boot-guest.sh --kernel K61 --device hmem --script tests/guest/smoke.sh --out DIR
 set -euo pipefail
 . /kmm/lib.sh
