@@ -41,6 +41,8 @@ static int kmm_block_memmap_on_device(u64 start)
 #define KMM_WHY_PARAM_OFF "memory_hotplug.memmap_on_memory is off"
 #define KMM_WHY_REFUSED "the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)"
 #define KMM_WHY_SILENT "the kernel put the memmap in system RAM"
+#define KMM_WHY_SILENT_PARAM_OFF \
+	KMM_WHY_SILENT " (memory_hotplug.memmap_on_memory is off)"
 #define KMM_WHY_UNKNOWN "this kernel cannot show where the memmap lives"
 
 static const char kmm_fix[] =
@@ -81,14 +83,19 @@ int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
 
 	*added = false;
 	if (kd->want_device) {
-		if (kmm_mhp_memmap_supported() == 0) {
-			rc = kmm_fall_back(kd, KMM_WHY_PARAM_OFF);
-			if (rc)
-				return rc;
-		} else {
-			flags |= MHP_MEMMAP_ON_MEMORY;
-		}
+		/*
+		 * 6.9+ says up front when the core would ignore the flag.  Only
+		 * a bind that must not fall back stops here; otherwise the flag
+		 * goes in regardless and the page tables below have the last
+		 * word, as they must on kernels that cannot tell.
+		 */
+		if (!kd->may_fall_back && kmm_mhp_memmap_supported() == 0)
+			return kmm_fall_back(kd, KMM_WHY_PARAM_OFF);
+		flags |= MHP_MEMMAP_ON_MEMORY;
 	}
+
+	if (kmm_inject_add_failure(kd->blocks_device + kd->blocks_ram + 1))
+		return -ENOMEM;
 
 	rc = add_memory_driver_managed(kd->mgid, start, size, kmm_resource_name,
 				       flags);
@@ -108,15 +115,14 @@ int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
 	on_device = kmm_block_memmap_on_device(start);
 	if (on_device < 0 && kd->want_device) {
 		rc = kmm_fall_back(kd, KMM_WHY_UNKNOWN);
-		if (rc)
-			return rc;
 	} else if (!on_device && (flags & MHP_MEMMAP_ON_MEMORY)) {
-		/* >= 6.6 falls back silently. */
-		rc = kmm_fall_back(kd,
-				   "the kernel put the memmap in system RAM");
-		if (rc)
-			return rc;
+		/* 6.6+ ignore the flag silently when they cannot honour it. */
+		rc = kmm_fall_back(kd, kmm_mhp_memmap_supported() == 0 ?
+					       KMM_WHY_SILENT_PARAM_OFF :
+					       KMM_WHY_SILENT);
 	}
+	if (rc)
+		return rc;
 
 	if (on_device > 0)
 		kd->blocks_device++;

@@ -11,7 +11,7 @@ mkdir -p "$logdir"
 t0=$(date +%s)
 stage_setup() {
 	"$top/scripts/setup-host.sh" && "$top/scripts/kernels.sh" &&
-		"$top/tests/mkrootfs.sh"
+		"$top/tests/mkrootfs.sh" bookworm && "$top/tests/mkrootfs.sh" trixie
 }
 
 echo "TAP version 13"

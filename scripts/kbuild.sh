@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # kbuild.sh KVER [make targets/vars...]
-# Build kmem_mom for kernel KVER in its own copy of the tree (build/KVER/src),
+# Build kmem_mom for kernel KVER in its own copy of the tree
+# (build/KVER/$KMM_SRC_DIR, default src),
 # on the host for gcc-12 kernels or in the chroot whose headers match.
 # KMM_BTF may name a vmlinux/vmlinuz to read struct layouts from (host path).
 set -euo pipefail
@@ -12,7 +13,7 @@ kver=${1:?usage: kbuild.sh KVER [make args]}
 shift
 root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver (run scripts/kernels.sh)"
 
-dst=$KMM_TOP/build/$kver/src
+dst=$KMM_TOP/build/$kver/${KMM_SRC_DIR:-src}
 mkdir -p "$dst"
 # A private copy per kernel: M= builds write objects into the source tree.
 tar -C "$KMM_TOP" --exclude=./build --exclude=./.git --exclude='*.o' \

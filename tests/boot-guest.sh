@@ -3,15 +3,19 @@
 #
 # Boot ONE QEMU (TCG) guest, run one test script inside it and judge the run.
 #
-#   tests/boot-guest.sh --kernel KVER --device hmem|pmem|none --script PATH
-#		[--overlay DIR]... [--append "cmdline"] [--timeout SECONDS]
-#		--out DIR
+#   tests/boot-guest.sh --kernel KVER --device DEVICE --script PATH
+#		[--rootfs bookworm|trixie] [--overlay DIR]...
+#		[--append "cmdline"] [--timeout SECONDS] --out DIR
 #
-# The guest boots $KMM_STATE/rootfs/bookworm.cpio (tests/mkrootfs.sh) with a
-# small per-run cpio appended: the kernel's dax/nvdimm/cxl modules, the
-# --overlay trees, tests/guest/ as /kmm/ with the script as /kmm/test.sh,
-# and a bash /init.  The script's output comes back on the second serial
-# port ($OUT/tap.log, TAP), the kernel log on the first ($OUT/console.log).
+# DEVICE is one of the recipe_* functions below: none, hmem, pmem, multi,
+# nvdimm, nvdimm-nonuma, cxl.
+#
+# The guest boots $KMM_STATE/rootfs/<rootfs>.cpio (tests/mkrootfs.sh;
+# default bookworm) with a small per-run cpio appended: the kernel's
+# dax/nvdimm/cxl modules, the --overlay trees, tests/guest/ as /kmm/ with
+# the script as /kmm/test.sh, and a bash /init.  The script's output comes
+# back on the second serial port ($OUT/tap.log, TAP), the kernel log on the
+# first ($OUT/console.log).
 #
 # stdout: the guest's TAP stream only.  stderr: everything else.
 # Exit 0 only if the script exited 0 and the console is free of warnings,
@@ -22,8 +26,10 @@ umask 022
 
 usage() {
 	cat >&2 <<EOT
-usage: $0 --kernel KVER --device hmem|pmem|none --script PATH
-	[--overlay DIR]... [--append "cmdline"] [--timeout SECONDS] --out DIR
+usage: $0 --kernel KVER --device DEVICE --script PATH
+	[--rootfs bookworm|trixie] [--overlay DIR]... [--append "cmdline"]
+	[--timeout SECONDS] --out DIR
+DEVICE: none hmem pmem multi nvdimm nvdimm-nonuma cxl
 EOT
 	exit 2
 }
@@ -31,13 +37,14 @@ EOT
 # Seconds between two "date +%s.%N" stamps, one decimal.
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-kver= device= script= append= timeout=300 out=
+kver= device= script= append= timeout=300 out= rootfs_suite=bookworm
 overlays=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kver=${2:?}; shift 2 ;;
 	--device) device=${2:?}; shift 2 ;;
 	--script) script=${2:?}; shift 2 ;;
+	--rootfs) rootfs_suite=${2:?}; shift 2 ;;
 	--overlay) overlays+=("${2:?}"); shift 2 ;;
 	--append) append=${2?}; shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
@@ -71,8 +78,12 @@ for o in ${overlays[@]+"${overlays[@]}"}; do
 	[ -d "$o" ] || kmm_die "--overlay $o: not a directory"
 done
 
-rootfs=$KMM_STATE/rootfs/bookworm.cpio
-[ -f "$rootfs" ] || kmm_die "$rootfs missing: run tests/mkrootfs.sh"
+case "$rootfs_suite" in
+bookworm | trixie) ;;
+*) kmm_die "--rootfs $rootfs_suite: want bookworm or trixie" ;;
+esac
+rootfs=$KMM_STATE/rootfs/$rootfs_suite.cpio
+[ -f "$rootfs" ] || kmm_die "$rootfs missing: run tests/mkrootfs.sh $rootfs_suite"
 
 # ---------------------------------------------------------------------------
 # Guest kernel image.  6.x packages ship boot/vmlinuz-* and lib/modules/;
@@ -92,10 +103,15 @@ done
 
 # ---------------------------------------------------------------------------
 # Device recipes: two NUMA nodes, node0 = DRAM, node1 = device memory.
-# A recipe appends to qargs (QEMU) and kcmd (kernel command line) and may
-# change qcpu.  To add a device, add a recipe_<name> function; the
+# A recipe appends to qargs (QEMU) and kcmd (kernel command line), may
+# change qcpu, and may hand the guest facts it cannot find out by itself
+# through genv ("NAME=value", appended to /kmm/env).  To add a device, add
+# a recipe_<name> function ('-' in --device maps to '_' in <name>); the
 # --device value is checked against the functions defined here.
-qargs=() kcmd= qcpu=max
+qargs=() kcmd= qcpu=max genv=()
+
+# kver_ge MAJOR.MINOR: the guest kernel is at least that version.
+kver_ge() { [ "$(printf '%s\n' "$1" "$kver" | sort -V | head -n1)" = "$1" ]; }
 
 # node0: 1 GiB below 4 GiB; node1: 1 GiB at [4 GiB, 5 GiB).  Without
 # max-ram-below-4g=1G QEMU splits RAM at 2 GiB (q35) and the memmap= ranges
@@ -127,8 +143,81 @@ recipe_pmem() {
 	kcmd+=" memmap=1G!4G"
 }
 
-declare -F "recipe_$device" >/dev/null ||
-	kmm_die "--device $device: unknown (have: $(declare -F | sed -n 's/.* recipe_//p' | tr '\n' ' '))"
+# Three soft-reserved ranges in node1 (SIZE@START), with RAM between them
+# so e820 keeps them apart: dax_hmem makes one dax device per range, in
+# address order.  A and B are two memory blocks each; C is smaller than one
+# 128 MiB block and not block-aligned, so kmem has nothing left of it after
+# alignment.  The guest gets the start addresses as KMM_DAX_RES.
+MULTI_RANGES='256M@0x100000000 256M@0x118000000 64M@0x132000000'
+recipe_multi() {
+	local r starts=
+	numa_2x1g
+	for r in $MULTI_RANGES; do
+		kcmd+=" memmap=${r%@*}%${r#*@}-1+0xefffffff"
+		starts+=" ${r#*@}"
+	done
+	genv+=("KMM_DAX_RES=${starts# }")
+}
+
+# QEMU NVDIMM with a label area.  QEMU carves the label area out of the
+# backend's tail: 1 GiB + 128 KiB leaves a 1 GiB persistent range (at
+# 4 GiB, the start of the hotplug area above -m).  RAM-backed and sparse,
+# so every boot starts with blank labels and nothing to clean up.
+nvdimm_dimm() {
+	qargs+=(-object "memory-backend-ram,id=nvmem1,size=$(((1 << 30) + (128 << 10))),reserve=off"
+		-device "nvdimm,id=nvdimm1,memdev=nvmem1,label-size=128K$1")
+}
+
+# The NVDIMM on a memory-less node1: its NFIT range and SRAT entry carry
+# proximity domain 1.  node0 has all the DRAM and both CPUs.
+recipe_nvdimm() {
+	qargs+=(-machine q35,nvdimm=on -m 1G,slots=2,maxmem=3G
+		-object memory-backend-ram,id=mem0,size=1G
+		-numa node,nodeid=0,cpus=0-1,memdev=mem0
+		-numa node,nodeid=1)
+	nvdimm_dimm ,node=1
+}
+
+# The same NVDIMM as firmware without NUMA information would describe it:
+# a dax device whose target_node is NUMA_NO_NODE (-1), which kmem rejects
+# ("rejecting DAX region with invalid node: -1"; sysfs then hides
+# target_node).  Dropping -numa is not enough: with memory slots QEMU
+# makes a node 0 itself and the NVDIMM's SRAT entry says PXM 0.
+# numa=noacpi makes Linux ignore SRAT ("No NUMA configuration found"), so
+# the NFIT proximity domain maps to no node and the address lookup
+# fallback finds none either (the range is above the boot RAM).
+recipe_nvdimm_nonuma() {
+	qargs+=(-machine q35,nvdimm=on -m 1G,slots=2,maxmem=3G)
+	nvdimm_dimm ""
+	kcmd+=" numa=noacpi"
+}
+
+# CXL type-3 volatile memory (1 GiB) behind a CXL host bridge (pxb-cxl) and
+# root port, decoded by one 4 GiB fixed memory window.  node0 is the only
+# node QEMU describes in SRAT; Linux gives the window (CEDT CFMWS) a node
+# of its own, node1.  Nothing is programmed at boot: the guest creates and
+# commits a RAM region (setup_device cxl).  hypervisor=off: with the
+# hypervisor CPUID bit Linux cannot flush CPU caches for the region and the
+# commit fails ("Failed to synchronize CPU cache state", plus a WARN).
+recipe_cxl() {
+	kver_ge 6.3 || kmm_die "--device cxl: $kver has no CXL RAM regions/dax_cxl (6.3+)"
+	qcpu=max,hypervisor=off
+	qargs+=(-machine q35,cxl=on -m 1G
+		-object memory-backend-ram,id=mem0,size=1G
+		-numa node,nodeid=0,cpus=0-1,memdev=mem0
+		-object memory-backend-ram,id=cxlmem1,size=1G,reserve=off
+		-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
+		-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp0,chassis=0,slot=2
+		-device cxl-type3,bus=cxl_rp0,volatile-memdev=cxlmem1,id=cxl-vmem0
+		-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G)
+}
+
+recipe=recipe_${device//-/_}
+declare -F "$recipe" >/dev/null ||
+	kmm_die "--device $device: unknown (have: $(declare -F | sed -n 's/.* recipe_//p' | tr '_\n' '- '))"
+# Recipes only fill in qargs/kcmd/qcpu/genv; run it now so the guest's
+# /kmm/env can carry genv.
+"$recipe"
 
 # ---------------------------------------------------------------------------
 # Module subset, cached per kernel under $KMM_STATE/guestmods/<kver>/.
@@ -251,7 +340,11 @@ cat >"$stage/kmm/env" <<EOT
 KMM_DEVICE=$device
 KMM_KVER=$kver
 KMM_SCRIPT=${script##*/}
+KMM_ROOTFS=$rootfs_suite
 EOT
+for kv in ${genv[@]+"${genv[@]}"}; do
+	printf '%s=%q\n' "${kv%%=*}" "${kv#*=}"
+done >>"$stage/kmm/env"
 
 cat >"$stage/init" <<'EOT'
 #!/bin/bash
@@ -298,7 +391,6 @@ t1=$(date +%s.%N)
 
 # ---------------------------------------------------------------------------
 # Boot.
-"recipe_$device"
 cmdline="console=ttyS0 panic_on_warn=1 oops=panic panic=-1 loglevel=7 rdinit=/init$kcmd${append:+ $append}"
 qemu=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -smp 2
 	-nographic -display none -monitor none -no-reboot

@@ -1,28 +1,53 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Build the guest root filesystem: a minimal Debian 12 (bookworm) packed as an
-# uncompressed newc cpio at $KMM_STATE/rootfs/bookworm.cpio.  The guests boot
-# it as an initramfs (no disk, no systemd, no udev); tests/boot-guest.sh
+# Build a guest root filesystem: a minimal Debian packed as an uncompressed
+# newc cpio at $KMM_STATE/rootfs/<suite>.cpio.  The guests boot it as an
+# initramfs (no disk, no systemd, no udev); tests/boot-guest.sh --rootfs
 # appends a small per-run cpio with /init, modules and the test scripts.
 #
-# Idempotent: the archive is rebuilt only when this script or the mirror
+#   tests/mkrootfs.sh [bookworm|trixie] [--force]
+#
+# bookworm (the default) is Debian 12 with ndctl/daxctl/cxl 76.1.  trixie
+# (Debian 13) brings ndctl 81, whose cxl can "create-region -t ram"; 76.1
+# says "not supported yet".
+#
+# Idempotent: an archive is rebuilt only when this script or the mirror
 # changes (or with --force).  Atomic: everything is built in *.tmp and
 # renamed, so an interrupted run never leaves a half-made rootfs behind.
 set -euo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 
-SUITE=bookworm
-# kmod: modprobe/depmod; ndctl/daxctl: namespaces and dax modes;
-# util-linux: lsmem/chmem; procps: free/vmstat; numactl: numastat/numactl;
-# jq: ndctl/daxctl JSON; busybox: poweroff -f (no init system inside).
-PKGS=kmod,ndctl,daxctl,util-linux,procps,numactl,jq,busybox
+usage() { kmm_die "usage: $0 [bookworm|trixie] [--force]"; }
 
-force=
-case "${1:-}" in
---force) force=1 ;;
-"") ;;
-*) kmm_die "usage: $0 [--force]" ;;
+SUITE= force=
+for a in "$@"; do
+	case "$a" in
+	--force) force=1 ;;
+	bookworm | trixie) [ -z "$SUITE" ] || usage; SUITE=$a ;;
+	*) usage ;;
+	esac
+done
+SUITE=${SUITE:-bookworm}
+
+# kmod: modprobe/depmod; ndctl/daxctl/cxl: namespaces, dax modes, CXL
+# regions; util-linux: lsmem/chmem; procps: free/vmstat; numactl:
+# numastat/numactl; jq: ndctl/daxctl JSON; busybox: poweroff -f (no init
+# system inside).  bookworm ships the cxl tool inside the ndctl package,
+# trixie splits it out (and ndctl depends on it).
+PKGS=kmod,ndctl,daxctl,util-linux,procps,numactl,jq,busybox
+case "$SUITE" in
+bookworm)
+	# The merged-usr hook makes the /lib -> usr/lib symlinks itself and
+	# installs usr-is-merged; otherwise minbase pulls usrmerge and with it
+	# ~50 MB of perl.
+	merged_usr=(--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr)
+	;;
+trixie)
+	PKGS+=,cxl
+	# trixie's base-files ships the /lib -> usr/lib symlinks itself.
+	merged_usr=()
+	;;
 esac
 
 [ "$(id -u)" = 0 ] || kmm_die "must run as root (mmdebstrap --mode=root, device nodes)"
@@ -48,11 +73,9 @@ trap 'rm -rf "$tree" "$out.tmp"' EXIT
 kmm_log "building $SUITE rootfs (log: $dir/$SUITE.log)"
 # Docs, man pages and locales are dead weight in a RAM-backed guest: every
 # MiB is unpacked at each boot.  Keep copyright files (licences).
-# The merged-usr hook makes the /lib -> usr/lib symlinks itself and installs
-# usr-is-merged; otherwise minbase pulls usrmerge and with it ~50 MB of perl.
 mmdebstrap --variant=minbase --mode=root --format=directory \
 	--components=main --include="$PKGS" \
-	--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
+	${merged_usr[@]+"${merged_usr[@]}"} \
 	--dpkgopt='path-exclude=/usr/share/man/*' \
 	--dpkgopt='path-exclude=/usr/share/locale/*' \
 	--dpkgopt='path-include=/usr/share/locale/locale.alias' \

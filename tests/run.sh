@@ -20,46 +20,79 @@ while getopts k:s: o; do
 done
 [ ${#kernels[@]} -gt 0 ] || kernels=("$K61" "$K612" "$K73")
 
-# scenario: name script device extra-cmdline
+# name | script | device | kernel cmdline | options
+#   options: fi = test build with fault injection (make KMM_FAULT_INJECT=1)
+#            min=X.Y = kernels from X.Y on
+# Userland follows the kernel's Debian release: bookworm (daxctl/cxl 76) for
+# 6.1 and 6.12, trixie (81) for 7.x.
+mom=memory_hotplug.memmap_on_memory=1
 scenarios=(
-	"bind-hmem-mom|tests/guest/bind.sh|hmem|memory_hotplug.memmap_on_memory=1"
-	"bind-pmem|tests/guest/bind.sh|pmem|"
+	"bind-hmem|tests/guest/bind.sh|hmem|$mom|"
+	"bind-pmem|tests/guest/bind.sh|pmem||"
+	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|"
+	"cost-hmem|tests/guest/cost.sh|hmem|$mom|"
+	"fallback-pmem|tests/guest/fallback.sh|pmem||"
+	"bind-nvdimm|tests/guest/bind.sh|nvdimm||"
+	"cxl|tests/guest/cxl.sh|cxl|$mom|min=6.12"
+	"switch-multi|tests/guest/switch.sh|multi|$mom|"
+	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi"
 )
 
-# stage KVER: build + make install into build/KVER/overlay (usr-merged).
+# stage KVER VARIANT: build + make install into build/KVER/overlay-VARIANT
+# (usr-merged).  VARIANT "fi" is the fault-injection test build.
 stage() {
-	local kver=$1 src=$KMM_TOP/build/$1/src root inst
+	local kver=$1 v=$2 src=$KMM_TOP/build/$1/src-$2 root inst ov
+	ov=$KMM_TOP/build/$kver/overlay-$v
 	root=$(kmm_env_root "$kver") || return 1
 	if [ -z "$root" ]; then inst=$src/stage; else inst=/src/stage; fi
-	rm -rf "$src/stage" "$KMM_TOP/build/$kver/overlay"
-	KMM_BTF=$([ -z "$root" ] && ls "$KMM_STATE/images/$kver/boot/vmlinuz-$kver" 2>/dev/null) \
+	rm -rf "$src/stage" "$ov"
+	KMM_SRC_DIR=src-$v KMM_BTF=$([ -z "$root" ] && ls "$KMM_STATE/images/$kver/boot/vmlinuz-$kver" 2>/dev/null) \
 		"$KMM_TOP/scripts/kbuild.sh" "$kver" install INSTALL_MOD_PATH="$inst" \
-		>"$KMM_TOP/build/$kver/install.log" 2>&1 || return 1
-	mkdir -p "$KMM_TOP/build/$kver/overlay/usr"
-	cp -a "$src/stage/lib" "$KMM_TOP/build/$kver/overlay/usr/"
-	cp -a "$src/stage/etc" "$KMM_TOP/build/$kver/overlay/"
+		$([ "$v" = fi ] && echo KMM_FAULT_INJECT=1) \
+		>"$KMM_TOP/build/$kver/install-$v.log" 2>&1 || return 1
+	mkdir -p "$ov/usr"
+	cp -a "$src/stage/lib" "$ov/usr/"
+	cp -a "$src/stage/etc" "$ov/"
+}
+
+# kver_at_least KVER X.Y
+kver_at_least() {
+	[ "$(printf '%s\n%s\n' "$2" "${1%%-*}" | sort -V | head -n1)" = "$2" ]
 }
 
 n=0 pass=0 fail=0
 echo "TAP version 13"
 for kver in "${kernels[@]}"; do
-	if ! stage "$kver"; then
-		n=$((n + 1)) fail=$((fail + 1))
-		echo "not ok $n - install kmem_mom for $kver"
-		sed 's/^/# /' "$KMM_TOP/build/$kver/install.log" | tail -n 20
-		continue
-	fi
+	mkdir -p "$KMM_TOP/build/$kver/guest"
+	staged=
+	for v in std fi; do
+		if stage "$kver" $v; then
+			staged+=" $v"
+		else
+			n=$((n + 1)) fail=$((fail + 1))
+			echo "not ok $n - install kmem_mom ($v) for $kver"
+			sed 's/^/# /' "$KMM_TOP/build/$kver/install-$v.log" | tail -n 20
+		fi
+	done
 	for sc in "${scenarios[@]}"; do
-		IFS='|' read -r name script device append <<<"$sc"
+		IFS='|' read -r name script device append opts <<<"$sc"
 		if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then
 			continue
 		fi
+		v=std rootfs=bookworm
+		kver_at_least "$kver" 7.0 && rootfs=trixie
+		for o in $opts; do
+			case $o in
+			fi) v=fi ;;
+			min=*) kver_at_least "$kver" "${o#min=}" || continue 2 ;;
+			esac
+		done
+		[[ " $staged " == *" $v "* ]] || continue
 		out=$KMM_TOP/build/$kver/guest/$name
-		mkdir -p "${out%/*}"
 		n=$((n + 1))
 		start=$(date +%s)
 		"$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" --device "$device" \
-			--script "$script" --overlay "$KMM_TOP/build/$kver/overlay" \
+			--script "$script" --rootfs "$rootfs" --overlay "$KMM_TOP/build/$kver/overlay-$v" \
 			--append "$append" --out "$out" >"$out.tap" 2>"$out.err"
 		rc=$?
 		sed 's/^/    /' "$out.tap"

@@ -44,6 +44,20 @@ bool kmm_param_memmap_fallback(void);
 int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added);
 u64 kmm_block_memmap_bytes(void);
 
+/*
+ * fault_inject.c, only in test builds (make KMM_FAULT_INJECT=1): fail the
+ * Nth block add of a bind, to prove that a failure midway leaves nothing
+ * behind.
+ */
+#ifdef KMM_FAULT_INJECT
+bool kmm_inject_add_failure(unsigned long nth_block);
+#else
+static inline bool kmm_inject_add_failure(unsigned long nth_block)
+{
+	return false;
+}
+#endif
+
 /* bind.c */
 int kmm_probe(struct dev_dax *dev_dax);
 void kmm_remove(struct dev_dax *dev_dax);

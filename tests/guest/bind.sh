@@ -7,11 +7,12 @@
 # Device recipe from $KMM_DEVICE (hmem|pmem).
 set -euo pipefail
 . /kmm/lib.sh
+. /kmm/mem.sh
 
 policy=/sys/devices/system/memory/auto_online_blocks
 mom_param=/sys/module/memory_hotplug/parameters/memmap_on_memory
 
-tap_plan 19
+tap_plan 23
 diag "kernel $(kver), device $KMM_DEVICE, memory_hotplug.memmap_on_memory=$(cat $mom_param)"
 
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
@@ -23,7 +24,7 @@ check_eq "$dev targets node 1" 1 "$node"
 check_eq "$dev starts in devdax mode" device_dax "$(dax_driver "$dev")"
 bs=$(memblock_bytes)
 size=$(cat "/sys/bus/dax/devices/$dev/size")
-start=$(cat "/sys/bus/dax/devices/$dev/resource")
+start=$(($(cat "/sys/bus/dax/devices/$dev/resource")))
 # kmem_mom trims each range to whole memory blocks, as kmem does.
 first=$(((start + bs - 1) / bs * bs))
 want=$(((start + size - first) / bs))
@@ -35,6 +36,7 @@ trap 'echo "$old_policy" >"$policy"' EXIT
 cp /proc/iomem /tmp/iomem.before
 blocks_before=$(node_memblocks "$node")
 
+dmesg_mark
 check "kmem_mom is not loaded yet" bash -c '! grep -q "^kmem_mom " /proc/modules'
 check "daxctl reconfigure-device $dev to system-ram" \
 	daxctl reconfigure-device --mode=system-ram "$dev"
@@ -49,6 +51,15 @@ check_eq "daxctl onlined all of them" "$want" "$(node_online_memblocks "$node")"
 check_eq "daxctl list reports system-ram" system-ram \
 	"$(daxctl list -d "$dev" | jq -r '.[0].mode')"
 
+if [ "$first" != "$start" ]; then
+	check_eq "the trimmed head of the range is reported" 1 \
+		"$(dmesg_count "$dev: mapping0: trimmed to $(printf '%#x' "$first")-")"
+else
+	check_eq "a block-aligned range is not reported as trimmed" 0 "$(dmesg_count "$dev: mapping0: trimmed")"
+fi
+check "daxctl offline-memory $dev" daxctl offline-memory "$dev"
+check_eq "all its blocks are offline" 0 "$(node_online_memblocks "$node")"
+check "daxctl online-memory $dev" daxctl online-memory "$dev"
 attrs=/sys/bus/dax/devices/$dev/kmem_mom
 on_dev=$(cat "$attrs/memmap_device_blocks")
 in_ram=$(cat "$attrs/memmap_ram_blocks")

@@ -131,6 +131,35 @@ memblock_bytes() {
 	echo $((16#$(cat /sys/devices/system/memory/block_size_bytes)))
 }
 
+# range_memblocks START END: memory blocks (any node, any state) that start
+# in [START, END).  Addresses in any form bash arithmetic takes (0x...).
+range_memblocks() {
+	local start=$(($1)) end=$(($2)) bs n=0 b a
+	bs=$(memblock_bytes)
+	for b in /sys/devices/system/memory/memory[0-9]*; do
+		a=$((${b##*memory} * bs))
+		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+
+# dax_memblocks DEV: memory blocks present inside the dax device's span.
+# dax_fit_memblocks DEV: whole blocks that fit in the span, i.e. what kmem
+# can add after aligning both ends.  Both take the span as resource +
+# size, which is exact for the single-range devices of our recipes.
+dax_memblocks() {
+	local d=/sys/bus/dax/devices/$1 start
+	start=$(cat "$d/resource")
+	range_memblocks "$start" $((start + $(cat "$d/size")))
+}
+dax_fit_memblocks() {
+	local d=/sys/bus/dax/devices/$1 start end bs first
+	start=$(($(cat "$d/resource"))) bs=$(memblock_bytes)
+	end=$((start + $(cat "$d/size")))
+	first=$(((start + bs - 1) / bs))
+	[ $((end / bs)) -gt "$first" ] && echo $((end / bs - first)) || echo 0
+}
+
 # --- Devices --------------------------------------------------------------
 
 # wait_for PATH [SECONDS]: dax devices appear asynchronously after modprobe.
@@ -143,11 +172,159 @@ wait_for() {
 	return 1
 }
 
-# setup_device hmem|pmem: load the in-tree drivers and print the name of
-# the dax device backed by node 1 (e.g. dax0.0).  Diagnostics go to stderr
-# so "dev=$(setup_device hmem)" stays clean.
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds (its
+# output is that of the successful run).  For what probes asynchronously.
+wait_until() {
+	local i n=$(($1 * 10))
+	shift
+	for ((i = 0; i < n; i++)); do
+		"$@" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# dax_by_resource HEXSTART: the dax device (e.g. dax1.0) whose memory
+# starts at physical address HEXSTART (0x optional, digits in any case), from
+# /sys/bus/dax/devices/*/resource.  Status 1 and no output if none does.
+dax_by_resource() {
+	local want=$((16#${1#0x})) d res
+	for d in /sys/bus/dax/devices/dax*; do
+		res=$(cat "$d/resource" 2>/dev/null) || continue
+		[ -n "$res" ] || continue
+		if [ $((16#${res#0x})) = "$want" ]; then
+			echo "${d##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# ndctl_chardev JSON: the dax device of "ndctl create-namespace -m devdax".
+ndctl_chardev() {
+	local dev
+	dev=$(jq -r '.daxregion.devices[0].chardev' <<<"$1")
+	if [ -z "$dev" ] || [ "$dev" = null ]; then
+		echo "setup_device: no dax device in: $1" >&2
+		return 1
+	fi
+	wait_for "/sys/bus/dax/devices/$dev" || return 1
+	echo "$dev"
+}
+
+# sysfs_write FILE VALUE: a write that names itself when the kernel says no.
+sysfs_write() {
+	echo "$2" >"$1" 2>/dev/null || {
+		echo "setup_device: echo $2 > $1 failed" >&2
+		return 1
+	}
+}
+
+# CXL, as the cxl recipe of tests/boot-guest.sh builds it: one type-3
+# memdev (mem0) with volatile capacity under one fixed memory window.
+CXL=/sys/bus/cxl/devices
+
+# cxl_root_decoder: the window's root decoder (the one that makes RAM
+# regions), e.g. decoder0.0.
+cxl_root_decoder() {
+	local d
+	for d in "$CXL"/decoder*; do
+		[ -e "$d/create_ram_region" ] && [ "$(cat "$d/cap_ram")" = 1 ] || continue
+		echo "${d##*/}"
+		return 0
+	done
+	return 1
+}
+
+# cxl_endpoint_decoder: mem0's first HDM decoder (endpoint decoders are the
+# ones with a DPA), e.g. decoder2.0.  It appears once cxl_mem has probed
+# mem0 and the endpoint port, asynchronously.
+cxl_endpoint_decoder() {
+	local d
+	for d in "$CXL"/decoder*.0; do
+		[ -e "$d/dpa_size" ] || continue
+		echo "${d##*/}"
+		return 0
+	done
+	return 1
+}
+
+# setup_cxl [tool|sysfs]: create, commit and enable a RAM region over all of
+# mem0's volatile capacity and print the dax device that dax_cxl makes of
+# it.  "tool" is "cxl create-region -t ram", which ndctl 76 (bookworm)
+# refuses ("not supported yet"); "sysfs" is the same steps by hand.
+# Default: the tool when cxl is v80 or newer (trixie has 81).
+setup_cxl() {
+	local how=${1:-} root ep region size start ver json
+	if [ -z "$how" ]; then
+		ver=$(cxl version 2>/dev/null || echo 0)
+		how=sysfs
+		[ "${ver%%.*}" -ge 80 ] 2>/dev/null && how=tool
+	fi
+	modprobe -a cxl_acpi cxl_pci cxl_mem dax_cxl device_dax >&2 || return 1
+	ep=$(wait_until 30 cxl_endpoint_decoder) || {
+		echo "setup_device: no CXL endpoint decoder (mem0 not probed?)" >&2
+		return 1
+	}
+	root=$(cxl_root_decoder) || {
+		echo "setup_device: no CXL root decoder with RAM capability" >&2
+		return 1
+	}
+	size=$(($(cat "$CXL/mem0/ram/size")))
+	[ "$size" -gt 0 ] || {
+		echo "setup_device: mem0 has no volatile capacity" >&2
+		return 1
+	}
+	echo "setup_device: cxl via $how: $root -> $ep, $size bytes" >&2
+	case "$how" in
+	tool)
+		json=$(cxl create-region -m -t ram -d "$root" -w 1 -s "$size" mem0) || return 1
+		echo "$json" >&2
+		region=$(jq -r '.region // empty' <<<"$json")
+		;;
+	sysfs)
+		# The order matters: ways before size (the HPA allocation uses
+		# it), the endpoint's DPA before it joins the region.
+		region=$(cat "$CXL/$root/create_ram_region") &&
+			sysfs_write "$CXL/$root/create_ram_region" "$region" &&
+			sysfs_write "$CXL/$region/interleave_granularity" \
+				"$(cat "$CXL/$root/interleave_granularity")" &&
+			sysfs_write "$CXL/$region/interleave_ways" 1 || return 1
+		if [ "$(cat "$CXL/$ep/mode")" != ram ]; then
+			sysfs_write "$CXL/$ep/mode" ram || return 1
+		fi
+		sysfs_write "$CXL/$ep/dpa_size" "$size" &&
+			sysfs_write "$CXL/$region/size" "$size" &&
+			sysfs_write "$CXL/$region/target0" "$ep" &&
+			sysfs_write "$CXL/$region/commit" 1 &&
+			sysfs_write /sys/bus/cxl/drivers/cxl_region/bind "$region" || return 1
+		;;
+	*)
+		echo "setup_device: cxl: unknown method '$how' (tool or sysfs)" >&2
+		return 1
+		;;
+	esac
+	[ -n "$region" ] && [ -e "$CXL/$region/resource" ] || {
+		echo "setup_device: no region on $ep after create" >&2
+		return 1
+	}
+	start=$(cat "$CXL/$region/resource")
+	echo "setup_device: $region at $start" >&2
+	wait_until 10 dax_by_resource "$start" || {
+		echo "setup_device: no dax device at $start for $region" >&2
+		return 1
+	}
+}
+
+# setup_device DEVICE [ARG]: load the in-tree drivers for a boot-guest.sh
+# --device recipe and print the dax device(s) it provides:
+#   hmem, pmem, nvdimm, nvdimm-nonuma	one name (e.g. dax0.0)
+#   multi				one per soft-reserved range, in address
+#					order, space separated (KMM_DAX_RES)
+#   cxl [tool|sysfs]			one name; see setup_cxl
+# Diagnostics go to stderr so "dev=$(setup_device hmem)" stays clean.
 setup_device() {
-	local dev json
+	local dev json res r names=()
 	case "$1" in
 	hmem)
 		modprobe -a dax_hmem device_dax >&2 || return 1
@@ -167,12 +344,47 @@ setup_device() {
 			echo "setup_device: ndctl create-namespace failed" >&2
 			return 1
 		}
-		dev=$(jq -r '.daxregion.devices[0].chardev' <<<"$json")
-		[ -n "$dev" ] && [ "$dev" != null ] || {
-			echo "setup_device: no dax device in: $json" >&2
+		dev=$(ndctl_chardev "$json") || return 1
+		;;
+	multi)
+		modprobe -a dax_hmem device_dax >&2 || return 1
+		# Numeric sort: the hex strings may differ in length.
+		for res in $(for r in ${KMM_DAX_RES:-}; do
+			echo "$((16#${r#0x})) $r"
+		done | sort -n | cut -d' ' -f2); do
+			dev=$(wait_until 10 dax_by_resource "$res") || {
+				echo "setup_device: no dax device at $res after modprobe dax_hmem" >&2
+				return 1
+			}
+			names+=("$dev")
+		done
+		[ ${#names[@]} -gt 0 ] || {
+			echo "setup_device: KMM_DAX_RES is empty (boot with --device multi)" >&2
 			return 1
 		}
-		wait_for "/sys/bus/dax/devices/$dev" || return 1
+		dev=${names[*]}
+		;;
+	nvdimm | nvdimm-nonuma)
+		modprobe -a nfit nd_pmem dax_pmem device_dax >&2 || return 1
+		wait_for /sys/bus/nd/devices/region0 || {
+			echo "setup_device: no region0 after modprobe nfit" >&2
+			return 1
+		}
+		# QEMU hands over a blank label area: write empty label indexes
+		# (region disabled meanwhile) before carving a namespace.
+		{ ndctl disable-region region0 && ndctl init-labels all &&
+			ndctl enable-region region0; } >&2 || {
+			echo "setup_device: ndctl init-labels failed" >&2
+			return 1
+		}
+		json=$(ndctl create-namespace -r region0 -m devdax) || {
+			echo "setup_device: ndctl create-namespace -r region0 failed" >&2
+			return 1
+		}
+		dev=$(ndctl_chardev "$json") || return 1
+		;;
+	cxl)
+		dev=$(setup_cxl "${2:-}") || return 1
 		;;
 	*)
 		echo "setup_device: unknown device '$1'" >&2
@@ -184,9 +396,15 @@ setup_device() {
 
 # dax_node DEV: the NUMA node the dax device's memory is added to.  That is
 # target_node: numa_node is the nearest *online* node, and the memory-only
-# node 1 is offline until kmem adds memory to it.
+# node 1 is offline until kmem adds memory to it.  The dax bus hides
+# target_node when it is NUMA_NO_NODE: print -1 then.
 dax_node() {
-	cat "/sys/bus/dax/devices/$1/target_node"
+	local d=/sys/bus/dax/devices/$1
+	if [ -d "$d" ] && [ ! -e "$d/target_node" ]; then
+		echo -1
+		return 0
+	fi
+	cat "$d/target_node"
 }
 
 # dax_driver DEV: the driver the dax device is bound to (kmem, device_dax, "").

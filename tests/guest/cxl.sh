@@ -1,0 +1,32 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# A CXL type-3 volatile region (6.12+): with kmem_mom loaded, the dax
+# device dax_cxl creates is bound to "kmem" on arrival, as the in-tree kmem
+# would be, and its memory hot-added with the memmap on the device (booted
+# with memory_hotplug.memmap_on_memory=1).  Then daxctl takes it back.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+tap_plan 9
+echo offline >/sys/devices/system/memory/auto_online_blocks
+check "modprobe kmem_mom" modprobe kmem_mom
+dev=$(setup_device cxl) || bail_out "no CXL RAM region"
+node=$(dax_node "$dev")
+blocks0=0
+bs=$(memblock_bytes)
+want=$(($(cat "/sys/bus/dax/devices/$dev/size") / bs))
+diag "$dev: CXL RAM region on node $node, $want blocks"
+sleep 1
+check_eq "$dev was bound to kmem on arrival" kmem "$(dax_driver "$dev")"
+check_eq "node $node has its $want memory blocks" "$want" "$(node_memblocks "$node")"
+check_eq "memmap on the device for every block" "$want" "$(mom_attr "$dev" memmap_device_blocks)"
+check "daxctl online-memory $dev" daxctl online-memory "$dev"
+check_eq "daxctl list reports system-ram" system-ram \
+	"$(daxctl list -d "$dev" | jq -r '.[0].mode')"
+check "daxctl reconfigure-device --mode=devdax --force $dev" \
+	daxctl reconfigure-device --mode=devdax --force "$dev"
+check_eq "node $node memory blocks are gone" "$blocks0" "$(node_memblocks "$node")"
+check "modprobe -r kmem_mom" modprobe -r kmem_mom
+tap_done

@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Bad input and bad timing, on the multi recipe (A, B: 256 MiB hmem each;
+# C: 64 MiB, smaller than a memory block), with a test build of kmem_mom
+# (make KMM_FAULT_INJECT=1).  Every case must end with a clear message and
+# nothing left behind; the unbind-while-online case goes last because its
+# memory stays added until reboot, by design.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+policy=/sys/devices/system/memory/auto_online_blocks
+params=/sys/module/kmem_mom/parameters
+
+tap_plan 40
+read -r A B C <<<"$(setup_device multi)" || bail_out "no multi devices"
+for d in $A $B $C; do
+	[ -n "$(dax_driver "$d")" ] || daxctl reconfigure-device --mode=devdax "$d" >/dev/null
+done
+echo offline >"$policy"
+cp /proc/iomem /tmp/iomem.0
+blocks0=$(node_memblocks 1)
+untouched() { # untouched DESC DEV: nothing leaked once DEV is devdax again
+	[ -n "$(dax_driver "$2")" ] || daxctl reconfigure-device --mode=devdax "$2" >/dev/null
+	check_eq "$1: no memory block left" "$blocks0" "$(node_memblocks 1)"
+	check "$1: /proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
+}
+
+# 1. Parameter values outside 0/1 are refused at load ...
+dmesg_mark
+for v in 7 maybe -1; do
+	check "modprobe kmem_mom memmap_on_memory=$v is refused" \
+		bash -c "! modprobe kmem_mom memmap_on_memory=$v"
+done
+check "... and memmap_fallback=2" bash -c '! modprobe kmem_mom memmap_fallback=2'
+check_eq "each refusal is explained in dmesg" 4 \
+	"$(dmesg_count "kmem_mom: memmap_(on_memory|fallback): invalid value")"
+check "and nothing stayed loaded" bash -c '! grep -q "^kmem_mom " /proc/modules'
+
+# 2. ... and at runtime, leaving the value as it was.
+check "modprobe kmem_mom" modprobe kmem_mom
+for v in 5 "" yes -1 99999999999999999999; do
+	check "writing '$v' to memmap_on_memory fails" \
+		bash -c "! echo '$v' >$params/memmap_on_memory"
+done
+check_eq "memmap_on_memory kept its value" Y "$(cat $params/memmap_on_memory)"
+check "memmap_fallback=0 then =1 are accepted" \
+	bash -c "echo 0 >$params/memmap_fallback && echo 1 >$params/memmap_fallback"
+
+# 3. A device smaller than one memory block.
+dmesg_mark
+check "binding $C (64 MiB) fails" \
+	bash -c "! daxctl reconfigure-device --mode=system-ram $C"
+check "dmesg says it is smaller than a $(($(memblock_bytes) >> 20)) MiB block" test \
+	"$(dmesg_count "$C: device smaller than a memory block \\($(($(memblock_bytes) >> 20)) MiB\\)")" -ge 1
+untouched "small device" "$C"
+
+# 4. An add that fails midway rolls everything back; a retry then works.
+dmesg_mark
+echo 2 >$params/fail_add_at
+check "bind of $A with add #2 failing fails" \
+	bash -c "! daxctl reconfigure-device --mode=system-ram $A"
+check "the injected failure happened" test "$(dmesg_count "injecting a failure into memory block add #2")" -ge 1
+untouched "failed bind" "$A"
+echo 0 >$params/fail_add_at
+check "retry of $A succeeds" daxctl reconfigure-device --mode=system-ram "$A"
+check "$A back to devdax" daxctl reconfigure-device --mode=devdax --force "$A"
+untouched "after the retry" "$A"
+
+# 5. The in-tree kmem already owns the name "kmem".
+check "rmmod kmem_mom" modprobe -r kmem_mom
+check "the in-tree kmem loads with --ignore-install" modprobe --ignore-install kmem
+dmesg_mark
+check "modprobe kmem_mom now fails" bash -c '! modprobe kmem_mom'
+check_eq "with one line that says what to do" 1 \
+	"$(dmesg_count "kmem_mom: the dax driver name 'kmem' is taken.*modprobe -r kmem.*update-initramfs")"
+check "rmmod kmem; modprobe kmem_mom" bash -c 'modprobe -r kmem && modprobe kmem_mom'
+
+# 6. rmmod while bound (blocks offline): unload removes the memory.
+check "bind $B without onlining (-N)" daxctl reconfigure-device -N --mode=system-ram "$B"
+check "modprobe -r kmem_mom while $B is bound" modprobe -r kmem_mom
+untouched "rmmod while bound" "$B"
+
+# 7. Unbind with blocks online: kept until reboot, honestly, never freed.
+check "modprobe kmem_mom; bind $A and online it" \
+	bash -c "modprobe kmem_mom && daxctl reconfigure-device --mode=system-ram $A"
+online=$(node_online_memblocks 1)
+dmesg_mark
+echo "$A" >/sys/bus/dax/drivers/kmem/unbind
+check_eq "unbind says the blocks cannot be hotremoved until the next reboot" 1 \
+	"$(dmesg_count "$A: mapping0: .*memory block\\(s\\) cannot be hotremoved until the next reboot")"
+check_eq "the online blocks are still there" "$online" "$(node_online_memblocks 1)"
+check "rmmod kmem_mom with memory left behind" modprobe -r kmem_mom
+check "/proc/iomem still reads (names outlive the module)" \
+	bash -c "grep -q 'System RAM (kmem)' /proc/iomem"
+tap_done
