@@ -33,6 +33,7 @@ scenarios=(
 	"cost-hmem|tests/guest/cost.sh|hmem|$mom|"
 	"fallback-pmem|tests/guest/fallback.sh|pmem||"
 	"bind-nvdimm|tests/guest/bind.sh|nvdimm||"
+	"badnode-nvdimm|tests/guest/badnode.sh|nvdimm-nonuma||"
 	"cxl|tests/guest/cxl.sh|cxl|$mom|min=6.12"
 	"switch-multi|tests/guest/switch.sh|multi|$mom|"
 	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi"

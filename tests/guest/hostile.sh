@@ -14,15 +14,19 @@ policy=/sys/devices/system/memory/auto_online_blocks
 params=/sys/module/kmem_mom/parameters
 
 tap_plan 40
-read -r A B C <<<"$(setup_device multi)" || bail_out "no multi devices"
+devs=$(setup_device multi) || bail_out "no multi devices"
+read -r A B C <<<"$devs"
+# devdax where device_dax will take them (7.3's refuses the 64 MiB C:
+# "could not reserve range"); "untouched" compares against this state.
+devdax() { [ -n "$(dax_driver "$1")" ] || daxctl reconfigure-device --mode=devdax "$1" >/dev/null 2>&1 || true; }
 for d in $A $B $C; do
-	[ -n "$(dax_driver "$d")" ] || daxctl reconfigure-device --mode=devdax "$d" >/dev/null
+	devdax "$d"
 done
 echo offline >"$policy"
 cp /proc/iomem /tmp/iomem.0
 blocks0=$(node_memblocks 1)
 untouched() { # untouched DESC DEV: nothing leaked once DEV is devdax again
-	[ -n "$(dax_driver "$2")" ] || daxctl reconfigure-device --mode=devdax "$2" >/dev/null
+	devdax "$2"
 	check_eq "$1: no memory block left" "$blocks0" "$(node_memblocks 1)"
 	check "$1: /proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
 }

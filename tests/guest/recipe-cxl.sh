@@ -18,8 +18,7 @@ tap_plan 6
 diag "kernel $(kver), device ${KMM_DEVICE:-?}, rootfs ${KMM_ROOTFS:-?}, cxl $(cxl version)"
 
 dev=$(setup_device cxl "${KMM_CXL_HOW:-}") || bail_out "no CXL dax device"
-diag "$dev: resource $(cat "/sys/bus/dax/devices/$dev/resource")," \
-	"size $(cat "/sys/bus/dax/devices/$dev/size")"
+diag "$dev: resource $(cat "/sys/bus/dax/devices/$dev/resource"), size $(cat "/sys/bus/dax/devices/$dev/size")"
 check_eq "$dev is backed by node 1" 1 "$(dax_node "$dev")"
 # A KMEM-type region: device_dax does not match it, kmem is not loaded.
 check_eq "$dev is unbound before kmem loads" "" "$(dax_driver "$dev")"

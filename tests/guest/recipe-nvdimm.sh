@@ -16,8 +16,7 @@ tap_plan 5
 diag "kernel $(kver), device ${KMM_DEVICE:-?}"
 
 dev=$(setup_device "${KMM_DEVICE:-nvdimm}") || bail_out "no nvdimm dax device"
-diag "$dev: resource $(cat "/sys/bus/dax/devices/$dev/resource")," \
-	"size $(cat "/sys/bus/dax/devices/$dev/size")"
+diag "$dev: resource $(cat "/sys/bus/dax/devices/$dev/resource"), size $(cat "/sys/bus/dax/devices/$dev/size")"
 
 old_policy=$(cat "$policy")
 echo offline >"$policy"

@@ -11,7 +11,8 @@ set -euo pipefail
 param=/sys/module/kmem_mom/parameters/memmap_on_memory
 
 tap_plan 12
-read -r A B C <<<"$(setup_device multi)" || bail_out "no multi devices"
+devs=$(setup_device multi) || bail_out "no multi devices"
+read -r A B C <<<"$devs"
 for d in $A $B; do
 	[ -n "$(dax_driver "$d")" ] || daxctl reconfigure-device --mode=devdax "$d" >/dev/null
 done
