@@ -5,7 +5,7 @@
 #   make install [INSTALL_MOD_PATH=<root>]        modules_install, modprobe.d, depmod
 #   make clean
 #   make check    build matrix + lint + guest tests (see README)
-#   make matrix | lint | guest-tests | demo
+#   make matrix | lint | guest-tests | demo | bench (results/latest/)
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -14,7 +14,7 @@ INSTALL_MOD_DIR ?= updates
 MODPROBE_D ?= $(INSTALL_MOD_PATH)/etc/modprobe.d
 CONFIG_H := include/generated/kmem_mom_config.h
 
-.PHONY: all modules configure install clean check matrix lint guest-tests demo
+.PHONY: all modules configure install clean check matrix lint guest-tests demo bench
 
 all: modules
 
@@ -53,5 +53,8 @@ guest-tests:
 
 demo:
 	scripts/demo.sh
+
+bench:
+	scripts/bench.sh
 
 FORCE:

@@ -11,16 +11,7 @@ kver=${KMM_DEMO_KERNEL:-}
 "$KMM_TOP/tests/mkrootfs.sh" >/dev/null
 kmm_kernels_env
 kver=${kver:-$K612}
-mkdir -p "$KMM_TOP/build/$kver"
-KMM_BTF=$(ls "$KMM_STATE/images/$kver/boot/vmlinuz-$kver" 2>/dev/null || true) \
-	"$KMM_TOP/scripts/kbuild.sh" "$kver" install \
-	INSTALL_MOD_PATH="$KMM_TOP/build/$kver/src/stage" >"$KMM_TOP/build/$kver/install.log" 2>&1 ||
-	kmm_die "build failed: $KMM_TOP/build/$kver/install.log"
-ov=$KMM_TOP/build/$kver/overlay
-rm -rf "$ov"
-mkdir -p "$ov/usr"
-cp -a "$KMM_TOP/build/$kver/src/stage/lib" "$ov/usr/"
-cp -a "$KMM_TOP/build/$kver/src/stage/etc" "$ov/"
+ov=$("$KMM_TOP/scripts/stage.sh" "$kver")
 exec "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" --device hmem \
 	--script tests/guest/demo.sh --overlay "$ov" \
 	--append memory_hotplug.memmap_on_memory=1 --out "$KMM_TOP/build/$kver/demo"

@@ -39,22 +39,7 @@ scenarios=(
 	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi"
 )
 
-# stage KVER VARIANT: build + make install into build/KVER/overlay-VARIANT
-# (usr-merged).  VARIANT "fi" is the fault-injection test build.
-stage() {
-	local kver=$1 v=$2 src=$KMM_TOP/build/$1/src-$2 root inst ov
-	ov=$KMM_TOP/build/$kver/overlay-$v
-	root=$(kmm_env_root "$kver") || return 1
-	if [ -z "$root" ]; then inst=$src/stage; else inst=/src/stage; fi
-	rm -rf "$src/stage" "$ov"
-	KMM_SRC_DIR=src-$v KMM_BTF=$([ -z "$root" ] && ls "$KMM_STATE/images/$kver/boot/vmlinuz-$kver" 2>/dev/null) \
-		"$KMM_TOP/scripts/kbuild.sh" "$kver" install INSTALL_MOD_PATH="$inst" \
-		$([ "$v" = fi ] && echo KMM_FAULT_INJECT=1) \
-		>"$KMM_TOP/build/$kver/install-$v.log" 2>&1 || return 1
-	mkdir -p "$ov/usr"
-	cp -a "$src/stage/lib" "$ov/usr/"
-	cp -a "$src/stage/etc" "$ov/"
-}
+stage() { "$KMM_TOP/scripts/stage.sh" "$1" "$2" >/dev/null 2>&1; }
 
 # kver_at_least KVER X.Y
 kver_at_least() {

@@ -1,0 +1,122 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bench-report.sh RAW.tsv OUTDIR: turn scripts/bench.sh's raw results into
+# OUTDIR/bench.md (a table per kernel, also printed) and OUTDIR/dram.png.
+set -euo pipefail
+raw=${1:?usage: bench-report.sh RAW.tsv OUTDIR}
+out=${2:?usage: bench-report.sh RAW.tsv OUTDIR}
+
+# One summary row per kernel/size/driver, tab-separated, in run order.
+summary=$out/summary.tsv
+awk -F'\t' '
+function median(list,   n, a, i, j, t) {
+	n = split(list, a, " ")
+	if (n == 0) return ""
+	for (i = 2; i <= n; i++)
+		for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
+			t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
+		}
+	return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function lo(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]; return m }
+function hi(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]; return m }
+NR == 1 { next }
+{
+	key = $1 SUBSEP $2 SUBSEP $3
+	if (!(key in runs)) order[++nk] = key
+	runs[key]++
+	if ($5 == "ok") {
+		okn[key]++
+		add[key] = add[key] " " $6; rem[key] = rem[key] " " $7
+		dram[key] = dram[key] " " $8; total[key] = total[key] " " $9
+		unm[key] = unm[key] " " $10
+	} else {
+		why[key] = $5 ": " $14
+	}
+}
+END {
+	for (i = 1; i <= nk; i++) {
+		split(order[i], k, SUBSEP)
+		key = order[i]; gib = k[2]
+		if (okn[key] == 0) {
+			printf "%s\t%s\t%s\t0/%d\t\t\t\t\t\t\t\t\t%s\n", k[1], gib, k[3], runs[key], why[key]
+			continue
+		}
+		d = median(dram[key]); t = median(total[key]); u = median(unm[key])
+		memmap_kb = (u > 0) ? u * 4 : d
+		spent_mib = (gib * 1048576 - t) / 1024
+		extra = spent_mib - ((u > 0) ? gib * 16 : 0)
+		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%s\t%s\n",
+			k[1], gib, k[3], okn[key], runs[key], d / 1024 / gib, spent_mib,
+			memmap_kb / (gib * 1048576) * 100, extra,
+			median(add[key]) / gib, lo(add[key]) / gib, hi(add[key]) / gib,
+			median(rem[key]) / gib, lo(rem[key]) / gib, hi(rem[key]) / gib, d / 1024
+	}
+}' "$raw" >"$summary"
+
+{
+	for k in $(cut -f1 "$summary" | uniq); do
+		echo "### $k"
+		echo
+		echo "| GiB | driver | runs ok | DRAM spent, MiB per GiB | device capacity spent, MiB | memmap / device (limit 1.5625 %) | waste beyond memmap, MiB | add+online, s per GiB (min-max) | vs kmem | offline+remove, s per GiB (min-max) | vs kmem |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		awk -F'\t' -v k="$k" '
+		$1 != k { next }
+		$3 == "kmem" && $5 != "" { ka[$2] = $9; kr[$2] = $12 }
+		{ row[++n] = $0 }
+		END {
+			for (i = 1; i <= n; i++) {
+				split(row[i], f, "\t")
+				if (f[5] == "") {
+					printf "| %s | %s | %s | - | - | - | - | - | - | - | - |\n", f[2], f[3], f[4]
+					printf "|  | ↳ %s |  |  |  |  |  |  |  |  |  |\n", f[13]
+					continue
+				}
+				ra = (f[2] in ka && ka[f[2]] > 0) ? sprintf("%.2f", f[9] / ka[f[2]]) : "-"
+				rr = (f[2] in kr && kr[f[2]] > 0) ? sprintf("%.2f", f[12] / kr[f[2]]) : "-"
+				printf "| %s | %s | %s | %s | %s | %s %% | %s | %s (%s-%s) | %s | %s (%s-%s) | %s |\n",
+					f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], ra,
+					f[12], f[13], f[14], rr
+			}
+		}' "$summary"
+		echo
+	done
+	cat <<'EOT'
+Drivers: `kmem` = in-tree kmem (memmap in system RAM); `kmem-knob` = in-tree
+kmem with its own `daxX.Y/memmap_on_memory=1` (6.9+); `mom0`/`mom1` =
+kmem_mom with `memmap_on_memory=0/1`.  DRAM spent = node0 MemFree + per-cpu
+free pages before minus after the hot-add, caches dropped.  Capacity spent =
+device size minus node1 MemTotal.  Waste beyond memmap = capacity spent minus
+the 16 MiB per GiB memmap when it is on the device (goal 0).  Times are TCG
+wall clock: compare the ratios, not the seconds.
+EOT
+} >"$out/bench.md"
+cat "$out/bench.md"
+
+# DRAM spent vs device size, one panel per kernel, failed runs left out.
+command -v gnuplot >/dev/null || exit 0
+plot=$out/plot.gp
+{
+	echo "set terminal pngcairo size 1500,500 font ',10'"
+	echo "set output '$out/dram.png'"
+	echo "set multiplot layout 1,$(cut -f1 "$summary" | uniq | wc -l) title 'DRAM spent by the hot-add (node0, 1 GiB guest) vs device size'"
+	echo "set logscale xy 2; set grid; set key top left"
+	echo "set xlabel 'device GiB'; set ylabel 'MiB of DRAM'; set yrange [0.0625:*]"
+	for k in $(cut -f1 "$summary" | uniq); do
+		echo "set title '$k'"
+		printf 'plot '
+		sep=
+		for d in kmem kmem-knob mom0 mom1; do
+			grep -qP "^$k\t[0-9]+\t$d\t[0-9]+/[0-9]+\t[0-9]" "$summary" || continue
+			awk -F'\t' -v k="$k" -v d="$d" '$1 == k && $3 == d && $5 != "" { print $2, ($16 > 0.0625 ? $16 : 0.0625) }' \
+				"$summary" >"$out/plot-$k-$d.dat"
+			printf "%s'%s' with linespoints lw 2 title '%s'" "$sep" "$out/plot-$k-$d.dat" "$d"
+			sep=', '
+		done
+		echo
+	done
+	echo "unset multiplot"
+} >"$plot"
+gnuplot "$plot"
+rm -f "$out"/plot-*.dat "$plot"

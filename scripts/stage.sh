@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# stage.sh KVER [std|fi]
+# Build kmem_mom for KVER and `make install` it, as a user would, into
+# build/KVER/overlay-VARIANT (usr-merged, ready to lay over a guest rootfs).
+# "fi" is the fault-injection test build (make KMM_FAULT_INJECT=1).
+# Prints the overlay path; the build log is build/KVER/install-VARIANT.log.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+kver=${1:?usage: stage.sh KVER [std|fi]}
+v=${2:-std}
+src=$KMM_TOP/build/$kver/src-$v
+ov=$KMM_TOP/build/$kver/overlay-$v
+log=$KMM_TOP/build/$kver/install-$v.log
+root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver"
+if [ -z "$root" ]; then inst=$src/stage; else inst=/src/stage; fi
+btf=
+[ -z "$root" ] && btf=$(ls "$KMM_STATE/images/$kver/boot/vmlinuz-$kver" 2>/dev/null || true)
+mkdir -p "$KMM_TOP/build/$kver"
+rm -rf "$src/stage" "$ov"
+extra=()
+[ "$v" = fi ] && extra=(KMM_FAULT_INJECT=1)
+KMM_SRC_DIR=src-$v KMM_BTF=$btf "$KMM_TOP/scripts/kbuild.sh" "$kver" install \
+	INSTALL_MOD_PATH="$inst" "${extra[@]}" >"$log" 2>&1 ||
+	kmm_die "build/install for $kver ($v) failed: $log"
+mkdir -p "$ov/usr"
+cp -a "$src/stage/lib" "$ov/usr/"
+cp -a "$src/stage/etc" "$ov/"
+echo "$ov"
