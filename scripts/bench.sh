@@ -5,8 +5,9 @@
 # in the same guests, on Debian's 6.1, 6.12 and 7.3.
 #   bench.sh [--kernels "K61 K612 K73"] [--sizes "1 4 16 64"] [--scale 256]
 #            [--reps 3] [--out DIR] [--smoke]
-# One QEMU guest per kernel, size and driver (a driver that exhausts DRAM
-# may take its guest down).  Node0 always has 1 GiB of DRAM; node1 is a
+# Up to 16 GiB one QEMU guest per kernel and size runs every driver; larger
+# sizes get a guest per driver (a driver that exhausts DRAM may take its
+# guest down).  Node0 always has 1 GiB of DRAM; node1 is a
 # sparse soft-reserved device.  Prints a markdown table per kernel, writes
 # raw.tsv, bench.md and dram.png (gnuplot) to DIR (default results/latest).
 # Asserts nothing about timings; --smoke (1 GiB, 6.12, one rep) only checks
@@ -49,13 +50,18 @@ for kname in $kernels; do
 		r=$reps
 		[ "$gib" -ge 64 ] && r=$(((reps + 1) / 2))
 		[ "$gib" -ge 128 ] && r=1
-		for drv in $drivers; do
-			o=$work/$kver-$gib-$drv
+		# Up to 16 GiB every driver runs in the same guest, interleaved;
+		# beyond, the memmap in RAM outgrows node0 and the in-tree kmem
+		# can take its guest down, so each driver gets a guest of its own.
+		groups=("$drivers")
+		[ "$gib" -gt 16 ] && read -r -a groups <<<"$drivers"
+		for drv in "${groups[@]}"; do
+			o=$work/$kver-$gib-${drv// /+}
 			kmm_log "$kver: $gib GiB, $drv, $r run(s)"
 			KMM_BENCH_GIB=$gib "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
 				--device bench --rootfs "$rootfs" --script tests/guest/bench.sh \
 				--overlay "$ov" --allow-alloc-failures --timeout $((600 + gib * 6)) \
-				--append "memory_hotplug.memmap_on_memory=1 KMM_BENCH_REPS=$r KMM_BENCH_DRIVERS=$drv" \
+				--append "memory_hotplug.memmap_on_memory=1 KMM_BENCH_REPS=$r KMM_BENCH_DRIVERS=${drv// /,}" \
 				--out "$o" >"$o.tap" 2>"$o.err" || true
 			if grep -q '^# RESULT ' "$o.tap"; then
 				sed -n 's/^# RESULT //p' "$o.tap" | awk -v k="$kname" '{

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make check: set up (idempotent), build matrix + DKMS, lint, guest suite.
+# make check: set up (idempotent), build matrix + DKMS, lint, guest suite,
+# and the benchmark's smoke run.
 # Every stage reports TAP; the last line is "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,6 +58,7 @@ n=1 pass=1
 run_stage matrix "$top/scripts/matrix.sh"
 run_stage lint "$top/scripts/lint.sh"
 run_stage guest "$top/tests/run.sh"
+run_stage bench-smoke "$top/scripts/bench-smoke.sh"
 
 echo "1..$n"
 echo "# make check took $(($(date +%s) - t0)) s; $skipped skipped"

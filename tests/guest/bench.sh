@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # One benchmark guest: node0 has 1 GiB of DRAM, node1 KMM_BENCH_GIB GiB of
-# soft-reserved memory (dax0.0).  Each driver in turn hot-adds and onlines
-# the whole device KMM_BENCH_REPS times and takes it back out:
+# soft-reserved memory (dax0.0).  Each driver hot-adds and onlines the whole
+# device KMM_BENCH_REPS times and takes it back out:
 #   kmem       the in-tree kmem (memmap in system RAM)
 #   kmem-knob   the in-tree kmem with its own daxX.Y/memmap_on_memory=1 (6.9+)
 #   mom0       kmem_mom memmap_on_memory=0
@@ -16,7 +16,8 @@ set -euo pipefail
 . /kmm/mem.sh
 
 reps=${KMM_BENCH_REPS:-3}
-drivers=${KMM_BENCH_DRIVERS:-kmem kmem-knob mom0 mom1}
+drivers=${KMM_BENCH_DRIVERS:-kmem,kmem-knob,mom0,mom1}
+drivers=${drivers//,/ }
 gib=${KMM_BENCH_GIB:?}
 # The in-tree kmem may exhaust node0 on purpose: keep the measuring shell.
 echo -1000 >/proc/self/oom_score_adj
@@ -62,20 +63,23 @@ unload() {
 		echo 0 >"/sys/bus/dax/devices/$dev/memmap_on_memory" 2>/dev/null || true
 }
 
-for drv in $drivers; do
-	rc=0
-	load "$drv" || rc=$?
-	if [ $rc = 2 ]; then
-		skip "$drv" "no per-device memmap_on_memory in this kernel"
-		continue
-	elif [ $rc != 0 ]; then
-		not_ok "$drv: load failed"
-		continue
-	fi
-	# 6.3+ bind a KMEM-type device when the driver loads: not timed.
-	sleep 0.5
-	unbind_all
-	for rep in $(seq "$reps"); do
+# Runs are interleaved (rep 1 of every driver, then rep 2, ...) so that a
+# drift in the guest does not read as a difference between drivers.
+declare -A runs
+for rep in $(seq "$reps"); do
+	for drv in $drivers; do
+		rc=0
+		load "$drv" || rc=$?
+		if [ $rc = 2 ]; then
+			[ "$rep" = 1 ] && skip "$drv" "no per-device memmap_on_memory in this kernel"
+			continue
+		elif [ $rc != 0 ]; then
+			not_ok "$drv: load failed"
+			continue
+		fi
+		# 6.3+ bind a KMEM-type device when the driver loads: not timed.
+		sleep 0.5
+		unbind_all
 		settle
 		d0=$(dram_free_kb 0) mm0=$(memmap_pages)
 		dmesg_mark
@@ -101,8 +105,11 @@ for drv in $drivers; do
 		line+=" online_blocks=$online memmap_pages=$((${mm1:-0} - ${mm0:-0}))"
 		line+=" dram_left_kb=$((d0 - d2)) why=${why:-none}"
 		diag "$line"
+		runs[$drv]=$((${runs[$drv]:-0} + 1))
+		unload
 	done
-	ok "$drv: $reps runs"
-	unload
+done
+for drv in "${!runs[@]}"; do
+	ok "$drv: ${runs[$drv]} runs"
 done
 tap_done
