@@ -47,7 +47,7 @@ END {
 		memmap_kb = (u > 0) ? u * 4 : d
 		spent_mib = (gib * 1048576 - t) / 1024
 		extra = spent_mib - ((u > 0) ? gib * 16 : 0)
-		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%s\t%s\n",
+		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\n",
 			k[1], gib, k[3], okn[key], runs[key], d / 1024 / gib, spent_mib,
 			memmap_kb / (gib * 1048576) * 100, extra,
 			median(add[key]) / gib, lo(add[key]) / gib, hi(add[key]) / gib,
@@ -100,7 +100,7 @@ plot=$out/plot.gp
 {
 	echo "set terminal pngcairo size 1500,500 font ',10'"
 	echo "set output '$out/dram.png'"
-	echo "set multiplot layout 1,$(cut -f1 "$summary" | uniq | wc -l) title 'DRAM spent by the hot-add (node0, 1 GiB guest) vs device size'"
+	echo "set multiplot layout 1,$(cut -f1 "$summary" | uniq | wc -l) title 'DRAM spent by hot-adding the device (guest with 1 GiB of DRAM; log-log); memmap is 16 MiB per GiB'"
 	echo "set logscale xy 2; set grid; set key top left"
 	echo "set xlabel 'device GiB'; set ylabel 'MiB of DRAM'; set yrange [0.0625:*]"
 	for k in $(cut -f1 "$summary" | uniq); do
@@ -109,11 +109,16 @@ plot=$out/plot.gp
 		sep=
 		for d in kmem kmem-knob mom0 mom1; do
 			grep -qP "^$k\t[0-9]+\t$d\t[0-9]+/[0-9]+\t[0-9]" "$summary" || continue
-			awk -F'\t' -v k="$k" -v d="$d" '$1 == k && $3 == d && $5 != "" { print $2, ($16 > 0.0625 ? $16 : 0.0625) }' \
+			awk -F'\t' -v k="$k" -v d="$d" '$1 == k && $3 == d && $5 != "" { print $2, ($15 > 0.0625 ? $15 : 0.0625) }' \
 				"$summary" >"$out/plot-$k-$d.dat"
 			printf "%s'%s' with linespoints lw 2 title '%s'" "$sep" "$out/plot-$k-$d.dat" "$d"
 			sep=', '
 		done
+		# Runs that never finished, drawn where their memmap would be.
+		awk -F'\t' -v k="$k" '$1 == k && $5 == "" { print $2, $2 * 16 }' "$summary" >"$out/plot-$k-died.dat"
+		[ -s "$out/plot-$k-died.dat" ] &&
+			printf "%s'%s' with points pt 2 ps 2.5 lw 2 lc rgb 'black' title 'guest died (kmem or mom0: memmap > DRAM)'" \
+				"$sep" "$out/plot-$k-died.dat"
 		echo
 	done
 	echo "unset multiplot"
