@@ -14,6 +14,11 @@
 # that the pipeline produces its table.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# Same idempotent set-up as make check, so a fresh machine can run this alone.
+"$KMM_TOP/scripts/setup-host.sh" >/dev/null
+"$KMM_TOP/scripts/kernels.sh" >/dev/null
+"$KMM_TOP/tests/mkrootfs.sh" bookworm >/dev/null
+"$KMM_TOP/tests/mkrootfs.sh" trixie >/dev/null
 kmm_kernels_env
 
 kernels="K61 K612 K73" sizes="1 4 16 64" scale=256 reps=3
