@@ -101,7 +101,7 @@ plot=$out/plot.gp
 	echo "set terminal pngcairo size 1500,500 font ',10'"
 	echo "set output '$out/dram.png'"
 	echo "set multiplot layout 1,$(cut -f1 "$summary" | uniq | wc -l) title 'DRAM spent by hot-adding the device (guest with 1 GiB of DRAM; log-log); memmap is 16 MiB per GiB'"
-	echo "set logscale xy 2; set grid; set key top left"
+	echo "set logscale xy 2; set grid; set key top left Left reverse"
 	echo "set xlabel 'device GiB'; set ylabel 'MiB of DRAM'; set yrange [0.0625:*]"
 	for k in $(cut -f1 "$summary" | uniq); do
 		echo "set title '$k'"
