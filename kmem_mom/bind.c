@@ -43,7 +43,10 @@ mismatch:
 	return -ENXIO;
 }
 
-/* Trim a dax range to whole memory blocks; false if nothing is left. */
+/*
+ * Trim a dax range to whole memory blocks.  False if nothing is left, and
+ * then @out is empty (start > end), as struct kmm_range documents.
+ */
 static bool kmm_block_align(const struct range *in, struct range *out)
 {
 	u64 bs = memory_block_size_bytes();
@@ -182,8 +185,6 @@ int kmm_probe(struct dev_dax *dev_dax)
 		if (!kmm_block_align(in, r)) {
 			dev_info(dev, "mapping%d: %#llx-%#llx too small\n", i,
 				 in->start, in->end);
-			r->start = 1;
-			r->end = 0;
 			continue;
 		}
 		if (r->start != in->start || r->end != in->end)
@@ -216,8 +217,7 @@ int kmm_probe(struct dev_dax *dev_dax)
 	kd->mgid = rc;
 
 	for (i = 0; i < kd->nr_range; i++) {
-		if (range_len(&kd->ranges[i].range) == 0 ||
-		    kd->ranges[i].range.start > kd->ranges[i].range.end)
+		if (kd->ranges[i].range.start > kd->ranges[i].range.end)
 			continue;
 		rc = kmm_add_range(kd, i);
 		if (rc)

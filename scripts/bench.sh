@@ -15,10 +15,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # Same idempotent set-up as make check, so a fresh machine can run this alone.
-"$KMM_TOP/scripts/setup-host.sh" >/dev/null
-"$KMM_TOP/scripts/kernels.sh" >/dev/null
-"$KMM_TOP/tests/mkrootfs.sh" bookworm >/dev/null
-"$KMM_TOP/tests/mkrootfs.sh" trixie >/dev/null
+"$KMM_TOP/scripts/setup.sh" >/dev/null
 kmm_kernels_env
 
 kernels="K61 K612 K73" sizes="1 4 16 64" scale=256 reps=3
@@ -41,16 +38,13 @@ mkdir -p "$work"
 raw=$out/raw.tsv
 printf 'kernel\tgib\tdriver\trep\tstatus\tadd_s\tremove_s\tdram_kb\tnode1_total_kb\tunmanaged_pages\tonline_blocks\tmemmap_pages\tdram_left_kb\twhy\n' >"$raw"
 
-ge() { [ "$(printf '%s\n%s\n' "$2" "${1%%-*}" | sort -V | head -n1)" = "$2" ]; }
-
 for kname in $kernels; do
 	kver=${!kname}
 	ov=$("$KMM_TOP/scripts/stage.sh" "$kver")
-	rootfs=bookworm
-	ge "$kver" 7.0 && rootfs=trixie
+	rootfs=$(kmm_rootfs_for "$kver")
 	drivers="kmem mom0 mom1"
 	# The in-tree kmem's own per-device switch exists from 6.9.
-	ge "$kver" 6.9 && drivers="kmem kmem-knob mom0 mom1"
+	kmm_kver_at_least "$kver" 6.9 && drivers="kmem kmem-knob mom0 mom1"
 	for gib in $sizes $scale; do
 		r=$reps
 		[ "$gib" -ge 64 ] && r=$(((reps + 1) / 2))

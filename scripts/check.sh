@@ -10,10 +10,6 @@ logdir=$top/build/check
 mkdir -p "$logdir"
 
 t0=$(date +%s)
-stage_setup() {
-	"$top/scripts/setup-host.sh" && "$top/scripts/kernels.sh" &&
-		"$top/tests/mkrootfs.sh" bookworm && "$top/tests/mkrootfs.sh" trixie
-}
 
 echo "TAP version 13"
 n=0 pass=0 fail=0 skipped=0
@@ -47,9 +43,9 @@ run_stage() { # run_stage NAME CMD...
 	echo "# $name: $(($(date +%s) - s)) s"
 }
 
-if ! stage_setup >"$logdir/setup.log" 2>&1; then
+if ! "$top/scripts/setup.sh" >"$logdir/setup.log" 2>&1; then
 	tail -n 30 "$logdir/setup.log" | sed 's/^/# /'
-	echo "not ok - setup (scripts/setup-host.sh, scripts/kernels.sh, tests/mkrootfs.sh)"
+	echo "not ok - setup (scripts/setup.sh)"
 	echo "0 passed, 1 failed"
 	exit 1
 fi

@@ -6,9 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 kver=${KMM_DEMO_KERNEL:-}
-"$KMM_TOP/scripts/setup-host.sh" >/dev/null
-"$KMM_TOP/scripts/kernels.sh" >/dev/null
-"$KMM_TOP/tests/mkrootfs.sh" >/dev/null
+"$KMM_TOP/scripts/setup.sh" >/dev/null
 kmm_kernels_env
 kver=${kver:-$K612}
 ov=$("$KMM_TOP/scripts/stage.sh" "$kver")

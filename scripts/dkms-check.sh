@@ -15,9 +15,7 @@ rm -rf "$work"
 mkdir -p "$work/source/kmem_mom-$ver" "$work/tree" "$work/install/$kver" "$work/etc"
 # dkms finds the headers through <installtree>/KVER/build, as in /lib/modules.
 ln -s "/usr/src/linux-headers-$kver" "$work/install/$kver/build"
-tar -C "$KMM_TOP" --exclude=./build --exclude=./.git --exclude='*.o' \
-	--exclude='*.ko' --exclude=./include/generated -cf - . |
-	tar -C "$work/source/kmem_mom-$ver" -xf -
+kmm_copy_tree "$work/source/kmem_mom-$ver"
 
 steps='set -e
 	t="--dkmstree $1/tree --sourcetree $1/source --installtree $1/install"
@@ -28,8 +26,8 @@ steps='set -e
 log=$work/dkms.log
 if [ -z "$root" ]; then
 	# 6.1 headers ship no vmlinux: read the layout from the guest image.
-	img=$KMM_STATE/images/$kver/boot/vmlinuz-$kver
-	[ -f "$img" ] && export KMM_BTF=$img
+	KMM_BTF=$(kmm_image_vmlinuz "$kver")
+	export KMM_BTF
 	KMM_MODPROBE_D=$work/etc bash -c "$steps" dkms "$work" "$ver" "$kver" >"$log" 2>&1 &&
 		rc=0 || rc=$?
 else

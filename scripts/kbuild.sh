@@ -5,7 +5,8 @@
 # Build kmem_mom for kernel KVER in its own copy of the tree
 # (build/KVER/$KMM_SRC_DIR, default src),
 # on the host for gcc-12 kernels or in the chroot whose headers match.
-# KMM_BTF may name a vmlinux/vmlinuz to read struct layouts from (host path).
+# KMM_BTF may name a vmlinux/vmlinuz to read struct layouts from (host path);
+# host builds default to the fetched guest image's vmlinuz.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,12 +15,10 @@ shift
 root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver (run scripts/kernels.sh)"
 
 dst=$KMM_TOP/build/$kver/${KMM_SRC_DIR:-src}
-mkdir -p "$dst"
-# A private copy per kernel: M= builds write objects into the source tree.
-tar -C "$KMM_TOP" --exclude=./build --exclude=./.git --exclude='*.o' \
-	--exclude='*.ko' --exclude=./include/generated -cf - . | tar -C "$dst" -xf -
+kmm_copy_tree "$dst"
 
 btf=()
+[ -z "$root" ] && [ -z "${KMM_BTF:-}" ] && KMM_BTF=$(kmm_image_vmlinuz "$kver")
 if [ -n "${KMM_BTF:-}" ]; then
 	[ -z "$root" ] || kmm_die "KMM_BTF is only supported for host builds"
 	btf=("KMM_BTF=$KMM_BTF")

@@ -38,6 +38,33 @@ kmm_kernels_env() {
 	. "$f"
 }
 
+# kmm_kver_at_least KVER X.Y: the release KVER is X.Y or newer.
+kmm_kver_at_least() {
+	[ "$(printf '%s\n%s\n' "$2" "${1%%-*}" | sort -V | head -n1)" = "$2" ]
+}
+
+# The guest userland that goes with a kernel's Debian release: bookworm
+# (daxctl/cxl 76) for 6.x, trixie (81) for 7.x.
+kmm_rootfs_for() {
+	if kmm_kver_at_least "$1" 7.0; then echo trixie; else echo bookworm; fi
+}
+
+# The guest image's vmlinuz for KVER, if fetched: the BTF source for host
+# builds against headers that ship no vmlinux (6.1).
+kmm_image_vmlinuz() {
+	local f=$KMM_STATE/images/$1/boot/vmlinuz-$1
+	[ -f "$f" ] && echo "$f"
+	return 0
+}
+
+# kmm_copy_tree DST: the working tree (no build output, no .git) into DST.
+# Each kernel builds in a copy of its own: M= writes objects into the tree.
+kmm_copy_tree() {
+	mkdir -p "$1"
+	tar -C "$KMM_TOP" --exclude=./build --exclude=./.git --exclude='*.o' \
+		--exclude='*.ko' --exclude=./include/generated -cf - . | tar -C "$1" -xf -
+}
+
 # Root of the environment whose headers build kernel $1 ("" = host).
 kmm_env_root() {
 	local kver=$1 env

@@ -51,8 +51,7 @@ else
 fi
 
 for kver in "$K61" "$K612"; do
-	img=$KMM_STATE/images/$kver/boot/vmlinuz-$kver
-	KMM_BTF=$img "$KMM_TOP/scripts/kbuild.sh" "$kver" C=2 CHECK=sparse KMM_FAULT_INJECT=1 \
+	"$KMM_TOP/scripts/kbuild.sh" "$kver" C=2 CHECK=sparse KMM_FAULT_INJECT=1 \
 		>"$log" 2>&1
 	rc=$?
 	if [ $rc = 0 ] && ! grep -E '(warning|error):' "$log" | grep -q 'kmem_mom\|/src/'; then

@@ -14,13 +14,8 @@ for pair in "6.1:$K61" "6.12:$K612" "7.3:$K73" "7.2 (build only):$K72"; do
 	line=${pair%%:*} kver=${pair#*:}
 	log=$KMM_TOP/build/$kver/build.log
 	mkdir -p "$(dirname "$log")"
-	img=$KMM_STATE/images/$kver/boot/vmlinuz-$kver
 	start=$(date +%s.%N)
-	if [ -f "$img" ] && [ -z "$(kmm_env_root "$kver")" ]; then
-		KMM_BTF=$img "$KMM_TOP/scripts/kbuild.sh" "$kver" >"$log" 2>&1
-	else
-		"$KMM_TOP/scripts/kbuild.sh" "$kver" >"$log" 2>&1
-	fi
+	"$KMM_TOP/scripts/kbuild.sh" "$kver" >"$log" 2>&1
 	rc=$?
 	secs=$(echo "$(date +%s.%N) - $start" | bc)
 	ko=$KMM_TOP/build/$kver/src/kmem_mom.ko

@@ -16,13 +16,11 @@ ov=$KMM_TOP/build/$kver/overlay-$v
 log=$KMM_TOP/build/$kver/install-$v.log
 root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver"
 if [ -z "$root" ]; then inst=$src/stage; else inst=/src/stage; fi
-btf=
-[ -z "$root" ] && btf=$(ls "$KMM_STATE/images/$kver/boot/vmlinuz-$kver" 2>/dev/null || true)
 mkdir -p "$KMM_TOP/build/$kver"
 rm -rf "$src/stage" "$ov"
 extra=()
 [ "$v" = fi ] && extra=(KMM_FAULT_INJECT=1)
-KMM_SRC_DIR=src-$v KMM_BTF=$btf "$KMM_TOP/scripts/kbuild.sh" "$kver" install \
+KMM_SRC_DIR=src-$v "$KMM_TOP/scripts/kbuild.sh" "$kver" install \
 	INSTALL_MOD_PATH="$inst" "${extra[@]}" >"$log" 2>&1 ||
 	kmm_die "build/install for $kver ($v) failed: $log"
 mkdir -p "$ov/usr"

@@ -41,11 +41,6 @@ scenarios=(
 
 stage() { "$KMM_TOP/scripts/stage.sh" "$1" "$2" >/dev/null 2>&1; }
 
-# kver_at_least KVER X.Y
-kver_at_least() {
-	[ "$(printf '%s\n%s\n' "$2" "${1%%-*}" | sort -V | head -n1)" = "$2" ]
-}
-
 n=0 pass=0 fail=0
 echo "TAP version 13"
 for kver in "${kernels[@]}"; do
@@ -65,12 +60,11 @@ for kver in "${kernels[@]}"; do
 		if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then
 			continue
 		fi
-		v=std rootfs=bookworm
-		kver_at_least "$kver" 7.0 && rootfs=trixie
+		v=std rootfs=$(kmm_rootfs_for "$kver")
 		for o in $opts; do
 			case $o in
 			fi) v=fi ;;
-			min=*) kver_at_least "$kver" "${o#min=}" || continue 2 ;;
+			min=*) kmm_kver_at_least "$kver" "${o#min=}" || continue 2 ;;
 			esac
 		done
 		[[ " $staged " == *" $v "* ]] || continue

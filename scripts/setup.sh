@@ -1,0 +1,11 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Everything make check, make demo and make bench need, idempotently: host
+# packages, kernels (headers, chroots, guest images) and both guest rootfs.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup-host.sh"
+"$top/scripts/kernels.sh"
+"$top/tests/mkrootfs.sh" bookworm
+"$top/tests/mkrootfs.sh" trixie
