@@ -81,10 +81,12 @@ static unsigned long kmm_release_range(struct kmm_dev *kd, int i, bool offline)
 			continue;
 		}
 		r->nr_added--;
+		atomic_long_dec(&kmm_nr_blocks);
 	}
 	/* Blocks still added, if any, are r->nr_added (they are all stuck). */
 	if (stuck) {
 		kmm_hotremove_failed = true;
+		atomic_long_add(stuck, &kmm_nr_stranded_blocks);
 		dev_err(&kd->dev_dax->dev,
 			"mapping%d: %#llx-%#llx: %lu memory block(s) cannot be hotremoved until the next reboot\n",
 			i, r->range.start, r->range.end, stuck);
@@ -136,8 +138,10 @@ static int kmm_add_range(struct kmm_dev *kd, int i)
 
 	for (start = r->range.start; start < r->range.end; start += bs) {
 		rc = kmm_add_block(kd, start, &added);
-		if (added)
+		if (added) {
 			r->nr_added++;
+			atomic_long_inc(&kmm_nr_blocks);
+		}
 		if (rc) {
 			dev_warn(dev, "mapping%d: block %#llx add failed: %d\n",
 				 i, start, rc);
@@ -198,6 +202,7 @@ int kmm_probe(struct dev_dax *dev_dax)
 		rc = -EINVAL;
 		goto err_free_kd;
 	}
+	kd->nr_blocks = total / memory_block_size_bytes();
 
 	rc = -ENOMEM;
 	kd->res_name = kstrdup(dev_name(dev), GFP_KERNEL);
@@ -225,6 +230,7 @@ int kmm_probe(struct dev_dax *dev_dax)
 	}
 
 	dev_set_drvdata(dev, kd);
+	atomic_long_inc(&kmm_nr_devices);
 	dev_info(dev, "node %d +%llu MiB; memmap blocks: %lu device, %lu RAM\n",
 		 nid, (u64)total >> 20, kd->blocks_device, kd->blocks_ram);
 	return 0;
@@ -248,6 +254,7 @@ void kmm_remove(struct dev_dax *dev_dax)
 	struct device *dev = &dev_dax->dev;
 	struct kmm_dev *kd = dev_get_drvdata(dev);
 
+	atomic_long_dec(&kmm_nr_devices);
 	/*
 	 * One shot: unbind cannot fail, so blocks that are still online stay
 	 * added, with everything they reference, until the next reboot.

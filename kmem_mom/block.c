@@ -10,6 +10,7 @@
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/sizes.h>
 #include <kmem_mom/kmem_mom.h>
 
 /* Bytes of struct page needed to describe one memory block. */
@@ -71,6 +72,36 @@ static int kmm_fall_back(struct kmm_dev *kd, const char *reason)
 }
 
 /*
+ * Room for what an add allocates besides the memmap (page tables, memory
+ * block devices) and for the system to go on running afterwards.
+ */
+#define KMM_RAM_SLACK_BYTES SZ_8M
+
+/*
+ * A memmap in system RAM is allocated while its block is added; if that
+ * allocation fails, x86's add_pages() WARNs (a panic_on_warn machine dies)
+ * and the system is left starved.  Before such a block, check that the
+ * memmaps of all the blocks still to come fit where vmemmap allocations may
+ * come from: ZONE_NORMAL and below, above the high watermarks.  On the first
+ * block that is before anything was added.
+ */
+static int kmm_ram_fits_memmap(struct kmm_dev *kd)
+{
+	unsigned long left = kd->nr_blocks - kd->blocks_device - kd->blocks_ram;
+	u64 need = left * kmm_block_memmap_bytes() + KMM_RAM_SLACK_BYTES;
+	u64 have = (u64)nr_free_buffer_pages() << PAGE_SHIFT;
+
+	if (have >= need)
+		return 0;
+	dev_err(&kd->dev_dax->dev,
+		"not enough system RAM for the memmap of %lu memory block(s): %llu MiB needed, %llu MiB free; %s\n",
+		left, need >> 20, have >> 20,
+		kd->want_device ? kmm_fix :
+				  "memmap_on_memory=1 puts it on the device");
+	return -ENOMEM;
+}
+
+/*
  * Add the block at @start.  *@added tells the caller whether it must be
  * removed again on failure: a block the policy rejects after the kernel
  * added it (memmap_fallback=0) comes back with an error and *@added set.
@@ -93,6 +124,11 @@ int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
 			return kmm_fall_back(kd, KMM_WHY_PARAM_OFF);
 		flags |= MHP_MEMMAP_ON_MEMORY;
 	}
+	if (!(flags & MHP_MEMMAP_ON_MEMORY) || kmm_mhp_memmap_supported() == 0) {
+		rc = kmm_ram_fits_memmap(kd);
+		if (rc)
+			return rc;
+	}
 
 	if (kmm_inject_add_failure(kd->blocks_device + kd->blocks_ram + 1))
 		return -ENOMEM;
@@ -105,6 +141,9 @@ int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
 		if (rc)
 			return rc;
 		flags &= ~MHP_MEMMAP_ON_MEMORY;
+		rc = kmm_ram_fits_memmap(kd);
+		if (rc)
+			return rc;
 		rc = add_memory_driver_managed(kd->mgid, start, size,
 					       kmm_resource_name, flags);
 	}

@@ -73,6 +73,7 @@ bool kmm_param_memmap_fallback(void)
 
 struct dax_device_driver kmm_driver = {
 	.drv.dev_groups = kmm_dev_groups,
+	.drv.groups = kmm_drv_groups,
 	/* type 0: DAXDRV_KMEM_TYPE on 6.3+, "new_id only" before; see dax_abi.h */
 	.type = 0,
 	.probe = kmm_probe,

@@ -43,9 +43,9 @@ apt_update() {
 [ -n "$changed" ] && apt_update
 
 # Host tools: kbuild for gcc-12 kernels, chroot builder, initramfs tools,
-# DKMS, lint, BTF readers.
+# DKMS, lint, BTF readers; gcc + libc6-dev for the static test helpers.
 need=()
-for p in make gcc-12 binutils kmod mmdebstrap cpio xz-utils zstd dkms \
+for p in make gcc-12 gcc libc6-dev binutils kmod mmdebstrap cpio xz-utils zstd dkms \
 	sparse clang-format dwarves bpftool jq gnuplot-nox file \
 	python3 git bc; do
 	installed "$p" || need+=("$p")

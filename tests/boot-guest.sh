@@ -5,7 +5,8 @@
 #
 #   tests/boot-guest.sh --kernel KVER --device DEVICE --script PATH
 #		[--rootfs bookworm|trixie] [--overlay DIR]...
-#		[--append "cmdline"] [--timeout SECONDS] --out DIR
+#		[--append "cmdline"] [--env NAME=VALUE]... [--timeout SECONDS]
+#		--out DIR
 #
 # DEVICE is one of the recipe_* functions below: none, hmem, pmem, multi,
 # nvdimm, nvdimm-nonuma, cxl.
@@ -28,7 +29,7 @@ usage() {
 	cat >&2 <<EOT
 usage: $0 --kernel KVER --device DEVICE --script PATH
 	[--rootfs bookworm|trixie] [--overlay DIR]... [--append "cmdline"]
-	[--timeout SECONDS] [--allow-alloc-failures] --out DIR
+	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures] --out DIR
 DEVICE: none hmem pmem multi nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
 EOT
 	exit 2
@@ -39,7 +40,7 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 kver= device= script= append= timeout=300 out= rootfs_suite=bookworm
 allow_alloc_traces=
-overlays=()
+overlays=() uenv=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kver=${2:?}; shift 2 ;;
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--rootfs) rootfs_suite=${2:?}; shift 2 ;;
 	--overlay) overlays+=("${2:?}"); shift 2 ;;
 	--append) append=${2?}; shift 2 ;;
+	--env) uenv+=("${2:?}"); shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--allow-alloc-failures) allow_alloc_traces=1; shift ;;
@@ -359,7 +361,7 @@ KMM_KVER=$kver
 KMM_SCRIPT=${script##*/}
 KMM_ROOTFS=$rootfs_suite
 EOT
-for kv in ${genv[@]+"${genv[@]}"}; do
+for kv in ${genv[@]+"${genv[@]}"} ${uenv[@]+"${uenv[@]}"}; do
 	printf '%s=%q\n' "${kv%%=*}" "${kv#*=}"
 done >>"$stage/kmm/env"
 

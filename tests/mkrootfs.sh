@@ -33,9 +33,10 @@ SUITE=${SUITE:-bookworm}
 # kmod: modprobe/depmod; ndctl/daxctl/cxl: namespaces, dax modes, CXL
 # regions; util-linux: lsmem/chmem; procps: free/vmstat; numactl:
 # numastat/numactl; jq: ndctl/daxctl JSON; busybox: poweroff -f (no init
-# system inside).  bookworm ships the cxl tool inside the ndctl package,
-# trixie splits it out (and ndctl depends on it).
-PKGS=kmod,ndctl,daxctl,util-linux,procps,numactl,jq,busybox
+# system inside); stress-ng: load for the stress suite; bc: the kernel's
+# memory-hotplug selftest needs it.  bookworm ships the cxl tool inside the
+# ndctl package, trixie splits it out (and ndctl depends on it).
+PKGS=kmod,ndctl,daxctl,util-linux,procps,numactl,jq,busybox,stress-ng,bc
 case "$SUITE" in
 bookworm)
 	# The merged-usr hook makes the /lib -> usr/lib symlinks itself and

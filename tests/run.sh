@@ -4,15 +4,20 @@
 # The guest suite: install kmem_mom into a staging root per kernel (make
 # install, as a user would), then boot each kernel with each device recipe
 # and run the guest scenarios.  One top-level TAP line per guest run, the
-# guest's own TAP indented beneath it.
-#   tests/run.sh [-k KVER]... [-s SCENARIO]...
+# guest's own TAP indented beneath it; then the summary table of the runs
+# that report one (tests/guest/lib.sh: summary), also written to
+# build/summary-SET.md.
+#   tests/run.sh [-S check|stress] [-k KVER]... [-s SCENARIO]...
+# -S: the scenario set, "check" (make check, the default) or "stress"
+# (make stress: the full-length reliability suite).
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 kmm_kernels_env
 
-kernels=() only=()
-while getopts k:s: o; do
+kernels=() only=() set=check
+while getopts S:k:s: o; do
 	case $o in
+	S) set=$OPTARG ;;
 	k) kernels+=("$OPTARG") ;;
 	s) only+=("$OPTARG") ;;
 	*) exit 2 ;;
@@ -23,6 +28,9 @@ done
 # name | script | device | kernel cmdline | options
 #   options: fi = test build with fault injection (make KMM_FAULT_INJECT=1)
 #            min=X.Y = kernels from X.Y on
+#            sets=A,B = the sets it belongs to (default: check)
+#            env=NAME=VALUE = for the recipe (host) and /kmm/env (guest)
+#            timeout=SECONDS = for the guest (default 300)
 # Userland follows the kernel's Debian release: bookworm (daxctl/cxl 76) for
 # 6.1 and 6.12, trixie (81) for 7.x.
 mom=memory_hotplug.memmap_on_memory=1
@@ -37,9 +45,36 @@ scenarios=(
 	"cxl|tests/guest/cxl.sh|cxl|$mom|min=6.12"
 	"switch-multi|tests/guest/switch.sh|multi|$mom|"
 	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi"
+	"cycles-short|tests/guest/cycles.sh|hmem|$mom|env=KMM_CYCLES=10"
+	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=check,stress timeout=900"
+	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 )
+case $set in
+check | stress) ;;
+*) kmm_die "-S $set: want check or stress" ;;
+esac
 
 stage() { "$KMM_TOP/scripts/stage.sh" "$1" "$2" >/dev/null 2>&1; }
+
+helpers=$KMM_TOP/build/helpers
+"$KMM_TOP/tests/helpers/build.sh" "$helpers" || kmm_die "test helpers do not build"
+
+# The table: one row per "# summary|..." line of a run; a failed run's rows
+# say fail whatever the guest thought, and a run that printed none gets one.
+table=$KMM_TOP/build/summary-$set.md
+printf '| check | kernel | iterations | result | data lost (bytes) | drift |\n|---|---|---|---|---|---|\n' >"$table"
+add_rows() { # add_rows KVER NAME TAPFILE RC
+	local rows
+	rows=$(grep '^# summary|' "$3" | cut -d'|' -f2-) || true
+	if [ -z "$rows" ]; then
+		[ "$4" = 0 ] && return 0
+		rows="$2|-|fail|-|no summary: the run failed"
+	fi
+	while IFS='|' read -r check iter result lost drift; do
+		[ "$4" = 0 ] || result=fail
+		echo "| $check | $1 | $iter | $result | $lost | $drift |"
+	done <<<"$rows" >>"$table"
+}
 
 n=0 pass=0 fail=0
 echo "TAP version 13"
@@ -60,21 +95,32 @@ for kver in "${kernels[@]}"; do
 		if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then
 			continue
 		fi
-		v=std rootfs=$(kmm_rootfs_for "$kver")
+		v=std rootfs=$(kmm_rootfs_for "$kver") sets=check timeout=300 envs=()
 		for o in $opts; do
 			case $o in
 			fi) v=fi ;;
 			min=*) kmm_kver_at_least "$kver" "${o#min=}" || continue 2 ;;
+			sets=*) sets=${o#sets=} ;;
+			env=*) envs+=("${o#env=}") ;;
+			timeout=*) timeout=${o#timeout=} ;;
 			esac
 		done
+		[[ ",$sets," == *",$set,"* ]] || continue
 		[[ " $staged " == *" $v "* ]] || continue
 		out=$KMM_TOP/build/$kver/guest/$name
 		n=$((n + 1))
 		start=$(date +%s)
-		"$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" --device "$device" \
-			--script "$script" --rootfs "$rootfs" --overlay "$KMM_TOP/build/$kver/overlay-$v" \
-			--append "$append" --out "$out" >"$out.tap" 2>"$out.err"
+		genv=()
+		for e in ${envs[@]+"${envs[@]}"}; do
+			genv+=(--env "$e")
+		done
+		env ${envs[@]+"${envs[@]}"} "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
+			--device "$device" --script "$script" --rootfs "$rootfs" \
+			--overlay "$KMM_TOP/build/$kver/overlay-$v" --overlay "$helpers" \
+			--append "$append" ${genv[@]+"${genv[@]}"} --timeout "$timeout" \
+			--out "$out" >"$out.tap" 2>"$out.err"
 		rc=$?
+		add_rows "$kver" "$name" "$out.tap" $rc
 		sed 's/^/    /' "$out.tap"
 		if [ $rc = 0 ]; then
 			pass=$((pass + 1))
@@ -87,5 +133,9 @@ for kver in "${kernels[@]}"; do
 	done
 done
 echo "1..$n"
+if [ "$(wc -l <"$table")" -gt 2 ]; then
+	echo "# summary ($set):"
+	sed 's/^/# /' "$table"
+fi
 echo "# guest suite: $pass passed, $fail failed"
 [ $fail = 0 ]

@@ -3,6 +3,7 @@
 #ifndef KMEM_MOM_H
 #define KMEM_MOM_H
 
+#include <linux/atomic.h>
 #include <linux/range.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
@@ -25,6 +26,7 @@ struct kmm_dev {
 	int mgid;
 	bool want_device; /* memmap_on_memory at bind time */
 	bool may_fall_back; /* memmap_fallback at bind time */
+	unsigned long nr_blocks; /* whole blocks in all ranges */
 	unsigned long blocks_device;
 	unsigned long blocks_ram;
 	const char *fallback_reason; /* static string, NULL if none */
@@ -64,5 +66,11 @@ void kmm_remove(struct dev_dax *dev_dax);
 
 /* sysfs.c */
 extern const struct attribute_group *kmm_dev_groups[];
+
+/* stats.c */
+extern atomic_long_t kmm_nr_devices;
+extern atomic_long_t kmm_nr_blocks; /* added and not removed */
+extern atomic_long_t kmm_nr_stranded_blocks; /* left behind by an unbind */
+extern const struct attribute_group *kmm_drv_groups[];
 
 #endif /* KMEM_MOM_H */

@@ -413,3 +413,12 @@ dax_driver() {
 	[ -L "$l" ] && basename "$(readlink "$l")"
 	return 0
 }
+
+# summary CHECK ITERATIONS LOST DRIFT: one row of the stress summary table
+# (tests/run.sh collects them).  The result column is this script's TAP
+# verdict so far.  LOST: bytes of data lost, "-" where no data is checked.
+summary() {
+	local result=pass
+	[ "$_tap_fail" = 0 ] || result=fail
+	printf '# summary|%s|%s|%s|%s|%s\n' "$1" "$2" "$result" "$3" "$4"
+}

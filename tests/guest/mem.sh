@@ -61,3 +61,47 @@ mom_attr() { cat "/sys/bus/dax/devices/$1/kmem_mom/$2"; }
 
 # Expected memmap bytes for BLOCKS blocks of this guest's block size.
 memmap_bytes() { echo $(($1 * $(memblock_bytes) / 4096 * 64)); }
+
+# --- Drift: what a full return to devdax must give back -------------------
+
+MOM_STATS=/sys/bus/dax/drivers/kmem/kmem_mom
+
+# snapshot DIR: MemTotal, /proc/iomem, the memory block list, kmem_mom's
+# module-wide counters, and unreclaimable slab after dropping caches.
+snapshot() {
+	local f
+	mkdir -p "$1"
+	settle
+	awk '$1 == "MemTotal:" {print $2}' /proc/meminfo >"$1/memtotal"
+	awk '$1 == "SUnreclaim:" {print $2}' /proc/meminfo >"$1/sunreclaim"
+	cp /proc/iomem "$1/iomem"
+	ls /sys/devices/system/memory | grep '^memory[0-9]' | sort -V >"$1/blocks"
+	for f in devices blocks stranded_blocks; do
+		echo "$f $(cat "$MOM_STATS/$f" 2>/dev/null || echo -)"
+	done >"$1/counters"
+}
+
+# drift BASE NOW: one line, "memtotal=+0kB iomem=0 blocks=0 counters=0
+# sunreclaim=+4kB"; iomem/blocks/counters count differing lines.
+_ndiff() { diff "$1/$3" "$2/$3" | grep -c '^[<>]' || true; }
+drift() {
+	printf 'memtotal=%+dkB iomem=%d blocks=%d counters=%d sunreclaim=%+dkB\n' \
+		$(($(cat "$2/memtotal") - $(cat "$1/memtotal"))) \
+		"$(_ndiff "$1" "$2" iomem)" "$(_ndiff "$1" "$2" blocks)" \
+		"$(_ndiff "$1" "$2" counters)" \
+		$(($(cat "$2/sunreclaim") - $(cat "$1/sunreclaim")))
+}
+
+# check_drift BASE NOW SLAB_KB: every exact item back to BASE, unreclaimable
+# slab within SLAB_KB (caches warm up and breathe; a per-cycle leak does not
+# stay under it).  Diffs go to the diagnostics.
+check_drift() {
+	local slab
+	check_eq "MemTotal back to baseline" "$(cat "$1/memtotal")" "$(cat "$2/memtotal")"
+	check "/proc/iomem back to baseline" diff -u "$1/iomem" "$2/iomem"
+	check "memory block list back to baseline" diff -u "$1/blocks" "$2/blocks"
+	check "kmem_mom counters back to baseline ($(tr '\n' ' ' <"$2/counters"))" \
+		diff -u "$1/counters" "$2/counters"
+	slab=$(($(cat "$2/sunreclaim") - $(cat "$1/sunreclaim")))
+	within "unreclaimable slab drift (kB)" "$slab" "-$3" "$3"
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Module-wide counters, in /sys/bus/dax/drivers/kmem/kmem_mom/.  Per-device
+ * attributes vanish with the binding; these do not, so a test (or an
+ * administrator) can check that everything kmem_mom added was given back.
+ * Documented in Documentation/ABI.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/device.h>
+#include <linux/sysfs.h>
+#include <kmem_mom/kmem_mom.h>
+
+atomic_long_t kmm_nr_devices;
+atomic_long_t kmm_nr_blocks;
+atomic_long_t kmm_nr_stranded_blocks;
+
+static ssize_t devices_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&kmm_nr_devices));
+}
+static DRIVER_ATTR_RO(devices);
+
+static ssize_t blocks_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&kmm_nr_blocks));
+}
+static DRIVER_ATTR_RO(blocks);
+
+static ssize_t stranded_blocks_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n",
+			  atomic_long_read(&kmm_nr_stranded_blocks));
+}
+static DRIVER_ATTR_RO(stranded_blocks);
+
+static struct attribute *kmm_drv_attrs[] = {
+	&driver_attr_devices.attr,
+	&driver_attr_blocks.attr,
+	&driver_attr_stranded_blocks.attr,
+	NULL,
+};
+
+static const struct attribute_group kmm_drv_group = {
+	.name = "kmem_mom",
+	.attrs = kmm_drv_attrs,
+};
+
+const struct attribute_group *kmm_drv_groups[] = {
+	&kmm_drv_group,
+	NULL,
+};

@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Repetition: KMM_CYCLES (default 200) devdax -> system-ram -> devdax cycles
+# of 1 GiB of hmem through daxctl, the memmap on the device and in RAM on
+# alternate cycles.  Every cycle must place every block's memmap where it
+# was asked; afterwards MemTotal, /proc/iomem, the memory block list and
+# kmem_mom's counters must be back to their baseline, and unreclaimable
+# slab within noise.  Booted with memory_hotplug.memmap_on_memory=1.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+cycles=${KMM_CYCLES:-200}
+param=/sys/module/kmem_mom/parameters/memmap_on_memory
+
+tap_plan 10
+dev=$(setup_device hmem) || bail_out "no hmem dax device"
+[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
+echo offline >/sys/devices/system/memory/auto_online_blocks
+check "modprobe kmem_mom" modprobe kmem_mom
+blocks=$(dax_fit_memblocks "$dev")
+
+# one_cycle I: bind with memmap_on_memory=I%2, check, back to devdax.
+# Prints what went wrong, if anything.
+one_cycle() {
+	local on=$(($1 % 2)) attr want
+	echo "$on" >"$param"
+	daxctl reconfigure-device --mode=system-ram "$dev" >/dev/null 2>/tmp/err ||
+		{ echo "cycle $1: to system-ram: $(cat /tmp/err)"; return 1; }
+	attr=memmap_ram_blocks want=ram
+	[ "$on" = 1 ] && attr=memmap_device_blocks want=device
+	[ "$(mom_attr "$dev" memmap_requested)" = "$want" ] &&
+		[ "$(mom_attr "$dev" "$attr")" = "$blocks" ] &&
+		[ "$(node_online_memblocks 1)" = "$blocks" ] ||
+		{ echo "cycle $1: want $blocks blocks online, memmap in $want;" \
+			"got $(node_online_memblocks 1) online, $attr=$(mom_attr "$dev" "$attr")"; return 1; }
+	daxctl reconfigure-device --mode=devdax --force "$dev" >/dev/null 2>/tmp/err ||
+		{ echo "cycle $1: to devdax: $(cat /tmp/err)"; return 1; }
+}
+
+snapshot /tmp/base
+# The first bind warms caches (memory tiers, sysfs, slabs) for good:
+# unreclaimable slab is compared from after it.
+err=$(one_cycle 1) || true
+snapshot /tmp/warm
+t0=$(date +%s)
+done_cycles=1
+for ((i = 2; i <= cycles; i++)); do
+	[ -z "$err" ] || break
+	err=$(one_cycle "$i") || true
+	done_cycles=$i
+done
+secs=$(($(date +%s) - t0))
+diag "$done_cycles cycles of $blocks blocks in $((secs + 1)) s or less"
+if [ -z "$err" ]; then
+	ok "$cycles cycles, memmap on the device and in RAM alternately"
+else
+	not_ok "$cycles cycles, memmap on the device and in RAM alternately" "$err"
+fi
+check_eq "$dev is in devdax mode" device_dax "$(dax_driver "$dev")"
+snapshot /tmp/end
+diag "drift after $done_cycles cycles: $(drift /tmp/base /tmp/end)"
+check_drift /tmp/base /tmp/end 1024
+within "unreclaimable slab since the first cycle (kB)" \
+	$(($(cat /tmp/end/sunreclaim) - $(cat /tmp/warm/sunreclaim))) -256 256
+check "modprobe -r kmem_mom" modprobe -r kmem_mom
+summary cycles "$done_cycles" - "$(drift /tmp/base /tmp/end)"
+tap_done

@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Data integrity across hot-remove: for each memmap placement (device, RAM)
+# and each zone (ZONE_MOVABLE, ZONE_NORMAL), kmm-pattern fills KMM_FILL_MIB
+# (default 512) MiB bound to node 1 with a checksummed pattern; the device
+# goes back to devdax (daxctl offlines its blocks, which migrates the pages
+# to node 0, and kmem_mom removes them); then every byte is verified.
+# 1 GiB of hmem, booted with memory_hotplug.memmap_on_memory=1.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+mib=${KMM_FILL_MIB:-512}
+param=/sys/module/kmem_mom/parameters/memmap_on_memory
+
+tap_plan 31
+dev=$(setup_device hmem) || bail_out "no hmem dax device"
+[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
+echo offline >/sys/devices/system/memory/auto_online_blocks
+check "modprobe kmem_mom" modprobe kmem_mom
+snapshot /tmp/base
+
+# node1_zone_pages ZONE: present pages in node 1's zone ZONE.
+node1_zone_pages() {
+	awk -v z="$1" '$1 == "Node" { cur = ($2 == "1," && $4 == z) }
+		cur && $1 == "present" { print $2; exit }' /proc/zoneinfo
+}
+
+lost_total=0 runs=0
+for placement in device ram; do
+	for zone in Movable Normal; do
+		what="memmap in $placement, ZONE_${zone^^}"
+		runs=$((runs + 1))
+		[ $placement = device ] && echo 1 >"$param" || echo 0 >"$param"
+		opt=()
+		[ $zone = Normal ] && opt=(--no-movable)
+		if ! out=$(daxctl reconfigure-device --mode=system-ram ${opt[@]+"${opt[@]}"} "$dev" 2>&1); then
+			not_ok "$what: bind and online" "$out"
+			continue
+		fi
+		ok "$what: bind and online"
+		within "$what: node 1 $zone pages (of 1 GiB)" "$(node1_zone_pages "$zone")" \
+			200000 262144
+		rm -f /tmp/go /tmp/pat.log
+		mkfifo /tmp/go
+		kmm-pattern 1 "$mib" "$((0x5eed0000 + runs))" </tmp/go >/tmp/pat.log 2>&1 &
+		pid=$!
+		exec 5>/tmp/go
+		if wait_until 300 grep -q '^ready' /tmp/pat.log; then
+			ok "$what: $mib MiB filled, all on node 1"
+		else
+			not_ok "$what: $mib MiB filled, all on node 1" "$(cat /tmp/pat.log)"
+		fi
+		check "$what: offline (migrate) and remove with daxctl" \
+			daxctl reconfigure-device --mode=devdax --force "$dev"
+		echo go >&5
+		exec 5>&-
+		rc=0
+		wait "$pid" || rc=$?
+		res=$(grep '^result' /tmp/pat.log || echo "result lost=unknown")
+		diag "$what: $res"
+		lost=$(sed -n 's/.* lost=\([0-9]*\).*/\1/p' <<<"$res")
+		lost_total=$((lost_total + ${lost:-1}))
+		if [ "$rc" = 0 ] && [ "$lost" = 0 ] && [[ "$res" == *checksum=ok* ]]; then
+			ok "$what: every byte verified, 0 lost"
+		else
+			not_ok "$what: every byte verified, 0 lost" "$(cat /tmp/pat.log)"
+		fi
+		check_eq "$what: no page left on node 1" 0 \
+			"$(sed -n 's/.* on_node=\([0-9]*\).*/\1/p' <<<"$res")"
+	done
+done
+check_eq "device back in devdax mode" device_dax "$(dax_driver "$dev")"
+snapshot /tmp/end
+diag "drift: $(drift /tmp/base /tmp/end)"
+check_drift /tmp/base /tmp/end 1024
+summary integrity "$runs" "$lost_total" "$(drift /tmp/base /tmp/end)"
+tap_done
