@@ -91,6 +91,13 @@ mmdebstrap --variant=minbase --mode=root --format=directory \
 
 # apt caches are useless without a network in the guest.
 rm -rf "$tree"/var/cache/apt/* "$tree"/var/lib/apt/lists/* "$tree"/var/log/*.log
+# stress-ng links libEGL/libgbm, and through them trixie drags in Mesa's
+# gallium driver with LLVM (~200 MB).  Only GPU stressors would dlopen it;
+# the guests have no GPU and the initramfs is unpacked into their RAM.
+rm -f "$tree"/usr/lib/x86_64-linux-gnu/libLLVM* \
+	"$tree"/usr/lib/x86_64-linux-gnu/libgallium* \
+	"$tree"/usr/lib/x86_64-linux-gnu/libz3.so*
+rm -rf "$tree"/usr/lib/x86_64-linux-gnu/dri
 
 # The kernel opens /dev/console before /init mounts devtmpfs; without the
 # node the guest's early output is lost.

@@ -144,6 +144,7 @@ range_memblocks() {
 }
 
 # dax_memblocks DEV: memory blocks present inside the dax device's span.
+# dax_online_memblocks DEV: those of them that are online.
 # dax_fit_memblocks DEV: whole blocks that fit in the span, i.e. what kmem
 # can add after aligning both ends.  Both take the span as resource +
 # size, which is exact for the single-range devices of our recipes.
@@ -151,6 +152,17 @@ dax_memblocks() {
 	local d=/sys/bus/dax/devices/$1 start
 	start=$(cat "$d/resource")
 	range_memblocks "$start" $((start + $(cat "$d/size")))
+}
+dax_online_memblocks() {
+	local d=/sys/bus/dax/devices/$1 start end bs n=0 b a
+	start=$(($(cat "$d/resource"))) bs=$(memblock_bytes)
+	end=$((start + $(cat "$d/size")))
+	for b in /sys/devices/system/memory/memory[0-9]*; do
+		a=$((${b##*memory} * bs))
+		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] &&
+			[ "$(cat "$b/state")" = online ] && n=$((n + 1))
+	done
+	echo "$n"
 }
 dax_fit_memblocks() {
 	local d=/sys/bus/dax/devices/$1 start end bs first

@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Faults, on the multi recipe (A, B: 256 MiB hmem, two blocks each) with the
+# test build (make KMM_FAULT_INJECT=1), booted with
+# memory_hotplug.memmap_on_memory=1:
+#   1. an offline that cannot complete (memory-notifier-error-inject): the
+#      return to devdax fails, says so, changes nothing; a retry works;
+#   2. an add failing at every block position, both memmap placements:
+#      full rollback each time;
+#   3. A and B bound and unbound concurrently, KMM_CONCURRENT (default 20)
+#      times;
+#   4. rmmod while bound: offline blocks are removed; online ones stay,
+#      honestly reported, and keep working after the module is gone.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+rounds=${KMM_CONCURRENT:-20}
+params=/sys/module/kmem_mom/parameters
+inject=/sys/kernel/debug/notifier-error-inject/memory/actions
+
+tap_plan 32
+devs=$(setup_device multi) || bail_out "no multi devices"
+read -r A B _ <<<"$devs"
+for d in $A $B; do
+	[ -n "$(dax_driver "$d")" ] || daxctl reconfigure-device --mode=devdax "$d" >/dev/null
+done
+echo offline >/sys/devices/system/memory/auto_online_blocks
+check "modprobe kmem_mom" modprobe kmem_mom
+snapshot /tmp/base
+counters() { tr '\n' ' ' <<<"$(cat $MOM_STATS/devices $MOM_STATS/blocks $MOM_STATS/stranded_blocks)"; }
+
+# 1. Offline refused by a memory notifier.
+check "bind $A" daxctl reconfigure-device --mode=system-ram "$A"
+check "modprobe memory-notifier-error-inject" modprobe memory-notifier-error-inject
+echo -16 >"$inject/MEM_GOING_OFFLINE/error"
+dmesg_mark
+out=$(daxctl reconfigure-device --mode=devdax --force "$A" 2>&1) && rc=0 || rc=$?
+diag "daxctl with offlining refused (exit $rc): $out"
+check "returning $A to devdax fails while offlining is refused" test "$rc" != 0
+check_eq "$A stays bound to kmem" kmem "$(dax_driver "$A")"
+check_eq "its 2 blocks stay online" 2 "$(dax_online_memblocks "$A")"
+check_eq "counters: 1 device, 2 blocks, 0 stranded" "1 2 0 " "$(counters)"
+check_eq "nothing was stranded (no 'cannot be hotremoved')" 0 \
+	"$(dmesg_count 'cannot be hotremoved')"
+echo 0 >"$inject/MEM_GOING_OFFLINE/error"
+check "once offlining works again, the retry succeeds" \
+	daxctl reconfigure-device --mode=devdax --force "$A"
+check "modprobe -r memory-notifier-error-inject" modprobe -r memory-notifier-error-inject
+snapshot /tmp/s1
+check_eq "no drift after the refused offline" \
+	"memtotal=+0kB iomem=0 blocks=0 counters=0" "$(drift /tmp/base /tmp/s1 | cut -d' ' -f1-4)"
+summary offline-refused 1 - "$(drift /tmp/base /tmp/s1)"
+
+# 2. An add that fails at block k rolls back all k-1 blocks before it.
+runs=0 bad=
+for on in 1 0; do
+	echo $on >"$params/memmap_on_memory"
+	for dev in $A $B; do
+		for k in 1 2; do
+			runs=$((runs + 1))
+			echo "$k" >"$params/fail_add_at"
+			if daxctl reconfigure-device --mode=system-ram "$dev" >/dev/null 2>&1; then
+				bad+=" $dev/k=$k/mom=$on:bound"
+			fi
+			echo 0 >"$params/fail_add_at"
+			[ -n "$(dax_driver "$dev")" ] ||
+				daxctl reconfigure-device --mode=devdax "$dev" >/dev/null 2>&1
+			snapshot /tmp/s2
+			d=$(drift /tmp/base /tmp/s2 | cut -d' ' -f1-4)
+			[ "$d" = "memtotal=+0kB iomem=0 blocks=0 counters=0" ] ||
+				bad+=" $dev/k=$k/mom=$on:$d"
+		done
+	done
+done
+check_eq "$runs injected add failures: each refused and fully rolled back" "" "$bad"
+check "each was announced in dmesg" test \
+	"$(dmesg | grep -c 'injecting a failure into memory block add')" -ge "$runs"
+echo 1 >"$params/memmap_on_memory"
+check "after them, $A binds" daxctl reconfigure-device --mode=system-ram "$A"
+check "and goes back to devdax" daxctl reconfigure-device --mode=devdax --force "$A"
+snapshot /tmp/s2
+summary add-failure "$runs" - "$(drift /tmp/base /tmp/s2)"
+
+# 3. Concurrent binds and unbinds.  Binds through daxctl; unbinds through
+# sysfs once daxctl has offlined the blocks: two concurrent "daxctl
+# reconfigure-device --mode=devdax" trip over each other in userspace (one
+# lists the memory blocks while the other removes its own: "Unable to
+# determine phys_index").
+both() { # both CMD...: CMD A and CMD B at the same time; fails if either does
+	local pa pb ra=0 rb=0
+	"$@" "$A" >/tmp/a.log 2>&1 &
+	pa=$!
+	"$@" "$B" >/tmp/b.log 2>&1 &
+	pb=$!
+	wait $pa || ra=$?
+	wait $pb || rb=$?
+	[ $ra = 0 ] && [ $rb = 0 ] || { cat /tmp/a.log /tmp/b.log; return 1; }
+}
+err=
+for ((i = 1; i <= rounds; i++)); do
+	echo $((i % 2)) >"$params/memmap_on_memory"
+	out=$(both daxctl reconfigure-device --mode=system-ram) ||
+		{ err="round $i, bind: $out"; break; }
+	on="$(dax_online_memblocks "$A") $(dax_online_memblocks "$B")"
+	[ "$on" = "2 2" ] && [ "$(counters)" = "2 4 0 " ] ||
+		{ err="round $i: online blocks $on, counters $(counters)"; break; }
+	out=$(both daxctl offline-memory) || { err="round $i, offline: $out"; break; }
+	out=$(both sysfs_write /sys/bus/dax/drivers/kmem/unbind) ||
+		{ err="round $i, unbind: $out"; break; }
+	[ "$(counters)" = "0 0 0 " ] || { err="round $i: after unbind, counters $(counters)"; break; }
+done
+for d in $A $B; do
+	daxctl reconfigure-device --mode=devdax "$d" >/dev/null
+done
+if [ -z "$err" ]; then
+	ok "$rounds rounds of concurrent bind/unbind of $A and $B"
+else
+	not_ok "$rounds rounds of concurrent bind/unbind of $A and $B" "$err"
+fi
+snapshot /tmp/s3
+check_eq "no drift after them" "memtotal=+0kB iomem=0 blocks=0 counters=0" \
+	"$(drift /tmp/base /tmp/s3 | cut -d' ' -f1-4)"
+summary concurrent $((i - 1)) - "$(drift /tmp/base /tmp/s3)"
+
+# 4. rmmod while bound.  B offline: removed with the module.  A online:
+# stays until reboot, said so, and still serves memory.
+echo 1 >"$params/memmap_on_memory"
+check "bind $A and online it" daxctl reconfigure-device --mode=system-ram "$A"
+check "bind $B without onlining" daxctl reconfigure-device -N --mode=system-ram "$B"
+check_eq "counters: 2 devices, 4 blocks" "2 4 0 " "$(counters)"
+dmesg_mark
+check "modprobe -r kmem_mom while both are bound" modprobe -r kmem_mom
+check_eq "$A: the unload says its 2 blocks cannot be hotremoved until the next reboot" 1 \
+	"$(dmesg_count "$A: mapping0: .*: 2 memory block\\(s\\) cannot be hotremoved until the next reboot")"
+check_eq "$B: removed without complaint" 0 "$(dmesg_count "$B: .*cannot be hotremoved")"
+check_eq "$A's 2 blocks are still online, $B's are gone" "2 0" \
+	"$(dax_online_memblocks "$A") $(dax_memblocks "$B")"
+check "module gone, the stranded memory still holds data (64 MiB pattern)" \
+	bash -c 'echo | kmm-pattern 1 64 7'
+check "/proc/iomem still names it" grep -q 'System RAM (kmem)' /proc/iomem
+# 6.3+ would auto-bind the unbound B to the new module: park it first.
+check "$B to devdax while no kmem is loaded" daxctl reconfigure-device --mode=devdax "$B"
+check "modprobe kmem_mom again" modprobe kmem_mom
+check_eq "a fresh module starts from zero" "0 0 0 " "$(counters)"
+check "$B binds again" daxctl reconfigure-device --mode=system-ram "$B"
+check "$B back to devdax" daxctl reconfigure-device --mode=devdax --force "$B"
+dmesg_mark
+check "binding $A fails: its range is still in use" \
+	bash -c "! daxctl reconfigure-device --mode=system-ram $A"
+summary rmmod-bound 1 - "online blocks stranded as designed (2), offline ones removed"
+tap_done
