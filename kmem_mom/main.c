@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
@@ -44,7 +45,12 @@ static int kmm_param_set_strict_bool(const char *val,
 			return 0;
 		}
 	}
-	pr_err("%s: invalid value '%s': expected 0 or 1\n", kp->name, val);
+	/*
+	 * One line, and a short one: sysfs writes end in a newline and may be
+	 * a page long.
+	 */
+	pr_err("%s: invalid value '%.*s': expected 0 or 1\n", kp->name,
+	       (int)min_t(size_t, strcspn(val, "\n"), 32), val);
 	return -EINVAL;
 }
 

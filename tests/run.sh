@@ -48,6 +48,7 @@ scenarios=(
 	"cycles-short|tests/guest/cycles.sh|hmem|$mom|env=KMM_CYCLES=10"
 	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=check,stress timeout=900"
 	"load-short|tests/guest/load.sh|hmem|$mom|env=KMM_LOAD_CYCLES=3"
+	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
 	"faults-short|tests/guest/faults.sh|multi|$mom|fi env=KMM_CONCURRENT=5"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 	"load|tests/guest/load.sh|hmem|$mom|sets=stress env=KMM_LOAD_CYCLES=20 timeout=1200"

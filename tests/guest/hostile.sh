@@ -13,7 +13,7 @@ set -euo pipefail
 policy=/sys/devices/system/memory/auto_online_blocks
 params=/sys/module/kmem_mom/parameters
 
-tap_plan 40
+tap_plan 41
 devs=$(setup_device multi) || bail_out "no multi devices"
 read -r A B C <<<"$devs"
 # devdax where device_dax will take them (7.3's refuses the 64 MiB C:
@@ -95,6 +95,8 @@ echo "$A" >/sys/bus/dax/drivers/kmem/unbind
 check_eq "unbind says the blocks cannot be hotremoved until the next reboot" 1 \
 	"$(dmesg_count "$A: mapping0: .*memory block\\(s\\) cannot be hotremoved until the next reboot")"
 check_eq "the online blocks are still there" "$online" "$(node_online_memblocks 1)"
+check_eq "and counted as stranded" "0 2 2" \
+	"$(cat $MOM_STATS/devices) $(cat $MOM_STATS/blocks) $(cat $MOM_STATS/stranded_blocks)"
 check "rmmod kmem_mom with memory left behind" modprobe -r kmem_mom
 check "/proc/iomem still reads (names outlive the module)" \
 	bash -c "grep -q 'System RAM (kmem)' /proc/iomem"
