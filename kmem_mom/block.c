@@ -10,7 +10,10 @@
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <linux/nodemask.h>
 #include <linux/sizes.h>
+#include <linux/vmstat.h>
 #include <kmem_mom/kmem_mom.h>
 
 /* Bytes of struct page needed to describe one memory block. */
@@ -78,23 +81,50 @@ static int kmm_fall_back(struct kmm_dev *kd, const char *reason)
 #define KMM_RAM_SLACK_BYTES SZ_8M
 
 /*
+ * What a GFP_KERNEL allocation can still get: free pages above the high
+ * watermark in ZONE_NORMAL and below, on every node, plus half the file
+ * cache there as a cautious share of what reclaim would give back.
+ */
+static u64 kmm_kernel_ram_available(void)
+{
+	unsigned long pages = 0;
+	int nid, i;
+
+	for_each_online_node(nid) {
+		for (i = 0; i <= ZONE_NORMAL; i++) {
+			struct zone *zone = &NODE_DATA(nid)->node_zones[i];
+			unsigned long avail, high;
+
+			if (!populated_zone(zone))
+				continue;
+			avail = zone_page_state(zone, NR_FREE_PAGES) +
+				(zone_page_state(zone, NR_ZONE_INACTIVE_FILE) +
+				 zone_page_state(zone, NR_ZONE_ACTIVE_FILE)) / 2;
+			high = high_wmark_pages(zone);
+			if (avail > high)
+				pages += avail - high;
+		}
+	}
+	return (u64)pages << PAGE_SHIFT;
+}
+
+/*
  * A memmap in system RAM is allocated while its block is added; if that
  * allocation fails, x86's add_pages() WARNs (a panic_on_warn machine dies)
  * and the system is left starved.  Before such a block, check that the
- * memmaps of all the blocks still to come fit where vmemmap allocations may
- * come from: ZONE_NORMAL and below, above the high watermarks.  On the first
- * block that is before anything was added.
+ * memmaps of all the blocks still to come fit; on the first block that is
+ * before anything was added.
  */
 static int kmm_ram_fits_memmap(struct kmm_dev *kd)
 {
 	unsigned long left = kd->nr_blocks - kd->blocks_device - kd->blocks_ram;
 	u64 need = left * kmm_block_memmap_bytes() + KMM_RAM_SLACK_BYTES;
-	u64 have = (u64)nr_free_buffer_pages() << PAGE_SHIFT;
+	u64 have = kmm_kernel_ram_available();
 
 	if (have >= need)
 		return 0;
 	dev_err(&kd->dev_dax->dev,
-		"not enough system RAM for the memmap of %lu memory block(s): %llu MiB needed, %llu MiB free; %s\n",
+		"not enough system RAM for the memmap of %lu memory block(s): %llu MiB needed, %llu MiB available; %s\n",
 		left, need >> 20, have >> 20,
 		kd->want_device ? kmm_fix :
 				  "memmap_on_memory=1 puts it on the device");
@@ -124,7 +154,8 @@ int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added)
 			return kmm_fall_back(kd, KMM_WHY_PARAM_OFF);
 		flags |= MHP_MEMMAP_ON_MEMORY;
 	}
-	if (!(flags & MHP_MEMMAP_ON_MEMORY) || kmm_mhp_memmap_supported() == 0) {
+	if (!(flags & MHP_MEMMAP_ON_MEMORY) ||
+	    kmm_mhp_memmap_supported() == 0) {
 		rc = kmm_ram_fits_memmap(kd);
 		if (rc)
 			return rc;

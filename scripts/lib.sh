@@ -77,3 +77,35 @@ kmm_env_root() {
 	done
 	return 1
 }
+
+# kmm_linux_source KVER DEST PATH...: extract PATHs (relative to the top of
+# the kernel tree) from Debian's linux-source package of KVER's series into
+# DEST, atomically.  The .deb is fetched into $KMM_CACHE/debs once, with the
+# apt of the environment that builds KVER (host or chroot).
+kmm_linux_source() {
+	local kver=$1 dest=$2 series deb root p
+	shift 2
+	series=$(sed -n 's/^\([0-9]*\.[0-9]*\).*/\1/p' <<<"$kver")
+	deb=$(ls "$KMM_CACHE"/debs/linux-source-"$series"_*.deb 2>/dev/null | sort -V | tail -n1)
+	if [ -z "$deb" ]; then
+		root=$(kmm_env_root "$kver") || kmm_die "no environment for $kver"
+		mkdir -p "$KMM_CACHE/debs"
+		if [ -z "$root" ]; then
+			(cd "$KMM_CACHE/debs" && apt-get download -qq "linux-source-$series") ||
+				kmm_die "cannot download linux-source-$series"
+		else
+			kmm_chroot "$root" /bin/sh -c \
+				"cd /cache/debs && apt-get download -qq linux-source-$series" ||
+				kmm_die "cannot download linux-source-$series"
+		fi
+		deb=$(ls "$KMM_CACHE"/debs/linux-source-"$series"_*.deb | sort -V | tail -n1)
+	fi
+	rm -rf "$dest.tmp"
+	mkdir -p "$dest.tmp"
+	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/linux-source-$series.tar.xz" |
+		tar -xJ -C "$dest.tmp" --strip-components=1 \
+			$(for p in "$@"; do echo "linux-source-$series/$p"; done) ||
+		kmm_die "cannot extract $* from $deb"
+	rm -rf "$dest"
+	mv "$dest.tmp" "$dest"
+}

@@ -23,26 +23,13 @@ report() { # report OK|FAIL description logfile
 
 # checkpatch.pl and its data files live only in linux-source-*.
 tools=$KMM_STATE/tools/checkpatch
-if [ ! -x "$tools/checkpatch.pl" ]; then
-	ver=${K61%%.0-*}	# 6.1
-	deb=$(ls "$KMM_CACHE"/debs/linux-source-"$ver"_*.deb 2>/dev/null | sort -V | tail -n1)
-	if [ -z "$deb" ]; then
-		(cd "$KMM_CACHE/debs" && apt-get download -qq "linux-source-$ver" 2>/dev/null)
-		deb=$(ls "$KMM_CACHE"/debs/linux-source-"$ver"_*.deb | sort -V | tail -n1)
-	fi
-	rm -rf "$tools.tmp"
-	mkdir -p "$tools.tmp"
-	dpkg-deb --fsys-tarfile "$deb" | tar -xO "./usr/src/linux-source-$ver.tar.xz" |
-		tar -xJ -C "$tools.tmp" --strip-components=2 \
-			"linux-source-$ver/scripts/checkpatch.pl" \
-			"linux-source-$ver/scripts/spelling.txt" \
-			"linux-source-$ver/scripts/const_structs.checkpatch"
-	rm -rf "$tools"
-	mv "$tools.tmp" "$tools"
+if [ ! -x "$tools/scripts/checkpatch.pl" ]; then
+	kmm_linux_source "$K61" "$tools" scripts/checkpatch.pl scripts/spelling.txt \
+		scripts/const_structs.checkpatch
 fi
 
 log=$(mktemp)
-(cd "$KMM_TOP" && "$tools/checkpatch.pl" --strict --no-tree --terse --show-types \
+(cd "$KMM_TOP" && "$tools/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
 	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $sources) >"$log" 2>&1
 if grep -qE '(ERROR|WARNING|CHECK):' "$log"; then
 	report FAIL "checkpatch --strict" "$log"

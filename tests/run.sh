@@ -31,6 +31,8 @@ done
 #            sets=A,B = the sets it belongs to (default: check)
 #            env=NAME=VALUE = for the recipe (host) and /kmm/env (guest)
 #            timeout=SECONDS = for the guest (default 300)
+#            kselftest = the kernel's memory-hotplug selftest of the guest
+#                        kernel's series, under /kmm-linux in the guest
 # Userland follows the kernel's Debian release: bookworm (daxctl/cxl 76) for
 # 6.1 and 6.12, trixie (81) for 7.x.
 mom=memory_hotplug.memmap_on_memory=1
@@ -49,6 +51,8 @@ scenarios=(
 	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=check,stress timeout=900"
 	"load-short|tests/guest/load.sh|hmem|$mom|env=KMM_LOAD_CYCLES=3"
 	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
+	"ramshort-bench48|tests/guest/ramshort.sh|bench|$mom|env=KMM_BENCH_GIB=48 sets=check,stress"
+	"selftest|tests/guest/selftest.sh|hmem|$mom|kselftest sets=stress"
 	"faults-short|tests/guest/faults.sh|multi|$mom|fi env=KMM_CONCURRENT=5"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 	"load|tests/guest/load.sh|hmem|$mom|sets=stress env=KMM_LOAD_CYCLES=20 timeout=1200"
@@ -63,6 +67,16 @@ stage() { "$KMM_TOP/scripts/stage.sh" "$1" "$2" >/dev/null 2>&1; }
 
 helpers=$KMM_TOP/build/helpers
 "$KMM_TOP/tests/helpers/build.sh" "$helpers" || kmm_die "test helpers do not build"
+
+# kselftest KVER: an overlay with the memory-hotplug selftest of KVER's
+# series at /kmm-linux/tools/testing/selftests/memory-hotplug.
+kselftest() {
+	local ov=$KMM_STATE/kselftest/${1%%-*}
+	local dir=tools/testing/selftests/memory-hotplug
+	[ -f "$ov/kmm-linux/$dir/mem-on-off-test.sh" ] ||
+		(kmm_linux_source "$1" "$ov/kmm-linux" "$dir") >&2 || return 1
+	echo "$ov"
+}
 
 # The table: one row per "# summary|..." line of a run; a failed run's rows
 # say fail whatever the guest thought, and a run that printed none gets one.
@@ -100,7 +114,7 @@ for kver in "${kernels[@]}"; do
 		if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then
 			continue
 		fi
-		v=std rootfs=$(kmm_rootfs_for "$kver") sets=check timeout=300 envs=()
+		v=std rootfs=$(kmm_rootfs_for "$kver") sets=check timeout=300 envs=() more=()
 		for o in $opts; do
 			case $o in
 			fi) v=fi ;;
@@ -108,6 +122,7 @@ for kver in "${kernels[@]}"; do
 			sets=*) sets=${o#sets=} ;;
 			env=*) envs+=("${o#env=}") ;;
 			timeout=*) timeout=${o#timeout=} ;;
+			kselftest) more+=(--overlay "$(kselftest "$kver")") || continue 2 ;;
 			esac
 		done
 		[[ ",$sets," == *",$set,"* ]] || continue
@@ -121,7 +136,7 @@ for kver in "${kernels[@]}"; do
 		done
 		env ${envs[@]+"${envs[@]}"} "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
 			--device "$device" --script "$script" --rootfs "$rootfs" \
-			--overlay "$KMM_TOP/build/$kver/overlay-$v" --overlay "$helpers" \
+			--overlay "$KMM_TOP/build/$kver/overlay-$v" --overlay "$helpers" ${more[@]+"${more[@]}"} \
 			--append "$append" ${genv[@]+"${genv[@]}"} --timeout "$timeout" \
 			--out "$out" >"$out.tap" 2>"$out.err"
 		rc=$?
