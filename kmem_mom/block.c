@@ -99,7 +99,8 @@ static u64 kmm_kernel_ram_available(void)
 				continue;
 			avail = zone_page_state(zone, NR_FREE_PAGES) +
 				(zone_page_state(zone, NR_ZONE_INACTIVE_FILE) +
-				 zone_page_state(zone, NR_ZONE_ACTIVE_FILE)) / 2;
+				 zone_page_state(zone, NR_ZONE_ACTIVE_FILE)) /
+					2;
 			high = high_wmark_pages(zone);
 			if (avail > high)
 				pages += avail - high;
