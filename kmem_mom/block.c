@@ -93,14 +93,13 @@ static u64 kmm_kernel_ram_available(void)
 	for_each_online_node(nid) {
 		for (i = 0; i <= ZONE_NORMAL; i++) {
 			struct zone *zone = &NODE_DATA(nid)->node_zones[i];
-			unsigned long avail, high;
+			unsigned long avail, file, high;
 
 			if (!populated_zone(zone))
 				continue;
-			avail = zone_page_state(zone, NR_FREE_PAGES) +
-				(zone_page_state(zone, NR_ZONE_INACTIVE_FILE) +
-				 zone_page_state(zone, NR_ZONE_ACTIVE_FILE)) /
-					2;
+			file = zone_page_state(zone, NR_ZONE_INACTIVE_FILE) +
+			       zone_page_state(zone, NR_ZONE_ACTIVE_FILE);
+			avail = zone_page_state(zone, NR_FREE_PAGES) + file / 2;
 			high = high_wmark_pages(zone);
 			if (avail > high)
 				pages += avail - high;
