@@ -5,6 +5,7 @@
 #   make install [INSTALL_MOD_PATH=<root>]        modules_install, modprobe.d, depmod
 #   make clean
 #   make check    build matrix + lint + guest tests (see README)
+#   make stress   reliability suite, full length (results/stress/)
 #   make matrix | lint | guest-tests | demo | bench (results/latest/)
 
 KERNELRELEASE ?= $(shell uname -r)
@@ -14,7 +15,7 @@ INSTALL_MOD_DIR ?= updates
 MODPROBE_D ?= $(INSTALL_MOD_PATH)/etc/modprobe.d
 CONFIG_H := include/generated/kmem_mom_config.h
 
-.PHONY: all modules configure install clean check matrix lint guest-tests demo bench
+.PHONY: all modules configure install clean check stress matrix lint guest-tests demo bench
 
 all: modules
 
@@ -41,6 +42,9 @@ clean:
 
 check:
 	scripts/check.sh
+
+stress:
+	scripts/stress.sh
 
 matrix:
 	scripts/matrix.sh

@@ -28,6 +28,7 @@ done
 # name | script | device | kernel cmdline | options
 #   options: fi = test build with fault injection (make KMM_FAULT_INJECT=1)
 #            min=X.Y = kernels from X.Y on
+#            series=X.Y = only kernels of the X.Y series
 #            sets=A,B = the sets it belongs to (default: check)
 #            env=NAME=VALUE = for the recipe (host) and /kmm/env (guest)
 #            timeout=SECONDS = for the guest (default 300)
@@ -46,17 +47,20 @@ scenarios=(
 	"badnode-nvdimm|tests/guest/badnode.sh|nvdimm-nonuma||"
 	"cxl|tests/guest/cxl.sh|cxl|$mom|min=6.12"
 	"switch-multi|tests/guest/switch.sh|multi|$mom|"
-	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi"
-	"cycles-short|tests/guest/cycles.sh|hmem|$mom|env=KMM_CYCLES=10"
-	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=check,stress timeout=900"
-	"load-short|tests/guest/load.sh|hmem|$mom|env=KMM_LOAD_CYCLES=3"
+	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi sets=check,stress"
+	# Reliability (issue 5): short versions in check, full ones in stress.
 	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
 	"ramshort-bench48|tests/guest/ramshort.sh|bench|$mom|env=KMM_BENCH_GIB=48 sets=check,stress"
-	"selftest|tests/guest/selftest.sh|hmem|$mom|kselftest sets=stress"
+	"cycles-short|tests/guest/cycles.sh|hmem|$mom|env=KMM_CYCLES=10"
+	"integrity-short|tests/guest/integrity.sh|hmem|$mom|env=KMM_FILL_MIB=128"
+	"load-short|tests/guest/load.sh|hmem|$mom|env=KMM_LOAD_CYCLES=3"
 	"faults-short|tests/guest/faults.sh|multi|$mom|fi env=KMM_CONCURRENT=5"
+	"selftest-6.1|tests/guest/selftest.sh|hmem|$mom|kselftest series=6.1"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
+	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=stress timeout=900"
 	"load|tests/guest/load.sh|hmem|$mom|sets=stress env=KMM_LOAD_CYCLES=20 timeout=1200"
 	"faults|tests/guest/faults.sh|multi|$mom|sets=stress fi env=KMM_CONCURRENT=50 timeout=1200"
+	"selftest|tests/guest/selftest.sh|hmem|$mom|kselftest sets=stress"
 )
 case $set in
 check | stress) ;;
@@ -119,6 +123,7 @@ for kver in "${kernels[@]}"; do
 			case $o in
 			fi) v=fi ;;
 			min=*) kmm_kver_at_least "$kver" "${o#min=}" || continue 2 ;;
+			series=*) [[ "$kver" == "${o#series=}".* ]] || continue 2 ;;
 			sets=*) sets=${o#sets=} ;;
 			env=*) envs+=("${o#env=}") ;;
 			timeout=*) timeout=${o#timeout=} ;;
