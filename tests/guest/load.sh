@@ -80,7 +80,8 @@ for n in 0 1; do
 	log=/tmp/load$n.log
 	rc=$rc0
 	[ $n = 1 ] && rc=$rc1
-	if [ "$rc" = 0 ] && ! grep -qiE 'fail|unsuccessful' "$log"; then
+	if [ "$rc" = 0 ] && grep -q 'successful run completed' "$log" &&
+		! grep -qE 'unsuccessful|failed: [1-9]|verif.*fail' "$log"; then
 		ok "node-$n stressor: verification clean, exit 0"
 	else
 		not_ok "node-$n stressor: verification clean, exit 0" "exit $rc" "$(tail -n 20 "$log")"
