@@ -21,9 +21,7 @@ drv=/sys/bus/dax/drivers/kmem
 tap_plan 25
 devs=$(setup_device multi) || bail_out "no multi devices"
 read -r A B _ <<<"$devs"
-for d in $A $B; do
-	[ -n "$(dax_driver "$d")" ] || daxctl reconfigure-device --mode=devdax "$d" >/dev/null
-done
+devdax_park $A $B
 echo offline >/sys/devices/system/memory/auto_online_blocks
 snapshot /tmp/base
 

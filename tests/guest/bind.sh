@@ -19,7 +19,7 @@ dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
 node=$(dax_node "$dev")
 # Start, and must end, in devdax mode.  6.3+ does not auto-bind device_dax
 # to KMEM-type (hmem, CXL RAM) devices, so put it there explicitly.
-[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
+devdax_park "$dev"
 check_eq "$dev targets node 1" 1 "$node"
 check_eq "$dev starts in devdax mode" device_dax "$(dax_driver "$dev")"
 bs=$(memblock_bytes)

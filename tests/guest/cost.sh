@@ -19,7 +19,7 @@ tap_plan 26
 dev=$(setup_device hmem) || bail_out "no hmem dax device"
 # Load kmem_mom while the device is held by device_dax: on 6.3+ a KMEM-type
 # driver would otherwise grab the unbound device at once.
-[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
+devdax_park "$dev"
 check "modprobe kmem_mom memmap_on_memory=1" modprobe kmem_mom memmap_on_memory=1
 echo offline >"$policy"
 bs=$(memblock_bytes)

@@ -20,10 +20,7 @@ cycles=${KMM_CYCLES:-200}
 param=/sys/module/kmem_mom/parameters/memmap_on_memory
 
 tap_plan 10
-dev=$(setup_device hmem) || bail_out "no hmem dax device"
-[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
-echo offline >/sys/devices/system/memory/auto_online_blocks
-check "modprobe kmem_mom" modprobe kmem_mom
+stress_start hmem
 blocks=$(dax_fit_memblocks "$dev")
 
 # one_cycle I: bind with memmap_on_memory=I%2, check, back to devdax.

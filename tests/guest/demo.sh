@@ -11,7 +11,7 @@ node_kb() { awk -v k="$2" '$3 == k":" {print $4}' "/sys/devices/system/node/node
 
 tap_plan 3
 dev=$(setup_device hmem) || bail_out "no hmem dax device"
-[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
+devdax_park "$dev"
 echo offline >/sys/devices/system/memory/auto_online_blocks
 diag "kernel $(uname -r); memory_hotplug.memmap_on_memory=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)"
 free0=$(node_kb 0 MemFree)

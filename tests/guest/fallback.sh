@@ -15,7 +15,7 @@ tap_plan 16
 [ "$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)" = N ] ||
 	bail_out "boot without memory_hotplug.memmap_on_memory"
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
-[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
+devdax_park "$dev"
 echo offline >"$policy"
 bs=$(memblock_bytes)
 start=$(($(cat "/sys/bus/dax/devices/$dev/resource")))

@@ -21,13 +21,8 @@ params=/sys/module/kmem_mom/parameters
 inject=/sys/kernel/debug/notifier-error-inject/memory/actions
 
 tap_plan 32
-devs=$(setup_device multi) || bail_out "no multi devices"
+stress_start multi
 read -r A B _ <<<"$devs"
-for d in $A $B; do
-	[ -n "$(dax_driver "$d")" ] || daxctl reconfigure-device --mode=devdax "$d" >/dev/null
-done
-echo offline >/sys/devices/system/memory/auto_online_blocks
-check "modprobe kmem_mom" modprobe kmem_mom
 snapshot /tmp/base
 counters() { tr '\n' ' ' <<<"$(cat $MOM_STATS/devices $MOM_STATS/blocks $MOM_STATS/stranded_blocks)"; }
 

@@ -25,10 +25,7 @@ zones=${KMM_ZONES:-Movable Normal}
 param=/sys/module/kmem_mom/parameters/memmap_on_memory
 
 tap_plan
-dev=$(setup_device hmem) || bail_out "no hmem dax device"
-[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
-echo offline >/sys/devices/system/memory/auto_online_blocks
-check "modprobe kmem_mom" modprobe kmem_mom
+stress_start hmem
 snapshot /tmp/base
 
 # node1_zone_pages ZONE: present pages in node 1's zone ZONE.

@@ -406,6 +406,31 @@ setup_device() {
 	echo "$dev"
 }
 
+# devdax_park DEV...: put the unbound ones on device_dax.  On 6.3+ a
+# KMEM-type driver grabs unbound hmem and CXL devices the moment it loads;
+# parked ones wait for daxctl.
+devdax_park() {
+	local d
+	for d; do
+		[ -n "$(dax_driver "$d")" ] || daxctl reconfigure-device --mode=devdax "$d" >/dev/null
+	done
+}
+
+# stress_start DEVICE: the common start of the reliability scenarios: the
+# recipe's devices in $devs (the first also in $dev), the first two parked
+# on device_dax (multi's third is smaller than a block, and 7.3's device_dax
+# refuses it), hot-added blocks left offline for daxctl to online as it
+# chooses, and kmem_mom loaded (one TAP line).
+stress_start() {
+	local two
+	devs=$(setup_device "$1") || bail_out "no $1 dax device"
+	dev=${devs%% *}
+	read -ra two <<<"$devs"
+	devdax_park "${two[@]:0:2}"
+	echo offline >/sys/devices/system/memory/auto_online_blocks
+	check "modprobe kmem_mom" modprobe kmem_mom
+}
+
 # dax_node DEV: the NUMA node the dax device's memory is added to.  That is
 # target_node: numa_node is the nearest *online* node, and the memory-only
 # node 1 is offline until kmem adds memory to it.  The dax bus hides

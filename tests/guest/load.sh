@@ -17,10 +17,7 @@ cycles=${KMM_LOAD_CYCLES:-20}
 param=/sys/module/kmem_mom/parameters/memmap_on_memory
 
 tap_plan 11
-dev=$(setup_device hmem) || bail_out "no hmem dax device"
-[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
-echo offline >/sys/devices/system/memory/auto_online_blocks
-check "modprobe kmem_mom" modprobe kmem_mom
+stress_start hmem
 snapshot /tmp/base
 
 to_ram() {

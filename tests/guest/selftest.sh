@@ -18,10 +18,7 @@ st=/kmm-linux/tools/testing/selftests/memory-hotplug/mem-on-off-test.sh
 
 tap_plan 10
 [ -f $st ] || bail_out "$st missing (tests/run.sh puts it there)"
-dev=$(setup_device hmem) || bail_out "no hmem dax device"
-[ -n "$(dax_driver "$dev")" ] || daxctl reconfigure-device --mode=devdax "$dev" >/dev/null
-echo offline >/sys/devices/system/memory/auto_online_blocks
-check "modprobe kmem_mom" modprobe kmem_mom
+stress_start hmem
 snapshot /tmp/base
 check "bind $dev (memmap on the device) and online it" \
 	daxctl reconfigure-device --mode=system-ram "$dev"

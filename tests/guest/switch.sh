@@ -13,9 +13,7 @@ param=/sys/module/kmem_mom/parameters/memmap_on_memory
 tap_plan 12
 devs=$(setup_device multi) || bail_out "no multi devices"
 read -r A B C <<<"$devs"
-for d in $A $B; do
-	[ -n "$(dax_driver "$d")" ] || daxctl reconfigure-device --mode=devdax "$d" >/dev/null
-done
+devdax_park $A $B
 echo offline >/sys/devices/system/memory/auto_online_blocks
 bs=$(memblock_bytes)
 na=$(($(cat "/sys/bus/dax/devices/$A/size") / bs))
