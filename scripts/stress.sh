@@ -8,8 +8,10 @@
 # while bound), hostile input and an unprivileged user, the memmap-too-big
 # regression, and the kernel's own memory-hotplug selftest.
 #   stress.sh [-k KVER]... [-s SCENARIO]...   (passed on to tests/run.sh)
-# TAP on stdout, the summary table also in results/stress/summary.md; the
-# last line is "N passed, N failed".
+# TAP on stdout; the last line is "N passed, N failed".  Each kernel's rows
+# of the summary table go to results/stress/<kver>.rows (a later run of
+# that kernel replaces them), and results/stress/summary.md is rebuilt from
+# all of them.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -28,16 +30,35 @@ fail=$(grep -c '^not ok ' "$log")
 
 out=$KMM_TOP/results/stress
 mkdir -p "$out"
+kmm_kernels_env
+day=$(date -u +%Y-%m-%d)
+for k in $K61 $K612 $K73; do
+	p=$(grep -c "^ok [0-9]* - $k " "$log")
+	f=$(grep -c "^not ok [0-9]* - $k " "$log")
+	[ $((p + f)) -gt 0 ] || continue
+	{
+		echo "$k: $p guest runs passed, $f failed, $day"
+		grep -F "| $k |" "$KMM_TOP/build/summary-stress.md"
+	} >"$out/$k.rows"
+done
 {
-	echo "# make stress, $(date -u +%Y-%m-%d)"
+	echo "# make stress"
 	echo
-	echo "$pass guest runs passed, $fail failed, in $((($(date +%s) - t0) / 60)) min" \
-		"(QEMU TCG, 2 vCPUs; guests booted with panic_on_warn=1 oops=panic)."
-	echo "Drift: MemTotal (kB), /proc/iomem, memory block list and kmem_mom's"
-	echo "counters (lines differing from the baseline), unreclaimable slab (kB)."
+	echo "QEMU TCG, 2 vCPUs; every guest booted with panic_on_warn=1 oops=panic and"
+	echo "its console scanned for WARNING/BUG/Oops/Call Trace.  Drift: MemTotal (kB),"
+	echo "/proc/iomem, the memory block list and kmem_mom's counters (lines differing"
+	echo "from the baseline), unreclaimable slab (kB, noise)."
 	echo
-	cat "$KMM_TOP/build/summary-stress.md"
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.rows" ] && echo "- $(head -n 1 "$out/$k.rows")"
+	done
+	echo
+	echo '| check | kernel | iterations | result | data lost (bytes) | drift |'
+	echo '|---|---|---|---|---|---|'
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.rows" ] && tail -n +2 "$out/$k.rows"
+	done
 } >"$out/summary.md"
-echo "# summary written to ${out#"$KMM_TOP"/}/summary.md"
+echo "# $((($(date +%s) - t0) / 60)) min; summary in ${out#"$KMM_TOP"/}/summary.md"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]
