@@ -8,8 +8,8 @@
 # kmem_mom's counters must be back to their baseline, and unreclaimable
 # slab within noise.  Slab is judged from the end of a warm-up (the first
 # tenth of the cycles), when caches such as task_struct and vmap_area have
-# found their level (6.1 takes some 25 cycles): a leak of 1.5 kB per
-# cycle shows over 200 cycles.  Short runs (under 50 cycles) only check
+# found their level (6.1 takes some 25 cycles): over 180 cycles, a leak
+# of 3 kB per cycle shows above the noise (up to 256 kB measured).  Short runs (under 50 cycles) only check
 # the slab drift against the baseline.
 # Booted with memory_hotplug.memmap_on_memory=1.
 set -euo pipefail
@@ -71,7 +71,7 @@ diag "drift after $done_cycles cycles: $(drift /tmp/base /tmp/end)"
 check_drift /tmp/base /tmp/end 1024
 if [ "$cycles" -ge 50 ]; then
 	within "unreclaimable slab from cycle $warm to $done_cycles (kB)" \
-		$(($(cat /tmp/end/sunreclaim) - $(cat /tmp/warm/sunreclaim))) -256 256
+		$(($(cat /tmp/end/sunreclaim) - $(cat /tmp/warm/sunreclaim))) -512 512
 else
 	skip "unreclaimable slab trend" "needs 50 cycles or more, ran $cycles"
 fi
