@@ -4,11 +4,20 @@
 # /kmm/lib.sh.  Sizes in kB unless the name says pages.
 
 # Let the numbers settle: drop clean caches so page cache churn from the
-# tools we run does not pass for memmap.
+# tools we run does not pass for memmap, then wait (up to 5 s) until node
+# 0's free memory holds still: RCU callbacks and lazy vmap purges keep
+# handing memory back for a moment after a hot-(un)plug (seen on 7.3: 3 MB
+# arriving during the next measurement).
 settle() {
+	local i now last
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
-	sleep 0.2
+	now=$(dram_free_kb 0)
+	for ((i = 0; i < 10; i++)); do
+		sleep 0.5
+		last=$now now=$(dram_free_kb 0)
+		[ $((now - last)) -le 128 ] && [ $((last - now)) -le 128 ] && break
+	done
 }
 
 # DRAM really free on node N: MemFree plus the pages parked on per-cpu free
