@@ -24,7 +24,6 @@ tap_plan 32
 stress_start multi
 read -r A B _ <<<"$devs"
 snapshot /tmp/base
-counters() { tr '\n' ' ' <<<"$(cat $MOM_STATS/devices $MOM_STATS/blocks $MOM_STATS/stranded_blocks)"; }
 
 # 1. Offline refused by a memory notifier.
 check "bind $A" daxctl reconfigure-device --mode=system-ram "$A"
@@ -36,7 +35,7 @@ diag "daxctl with offlining refused (exit $rc): $out"
 check "returning $A to devdax fails while offlining is refused" test "$rc" != 0
 check_eq "$A stays bound to kmem" kmem "$(dax_driver "$A")"
 check_eq "its 2 blocks stay online" 2 "$(dax_online_memblocks "$A")"
-check_eq "counters: 1 device, 2 blocks, 0 stranded" "1 2 0 " "$(counters)"
+check_eq "counters: 1 device, 2 blocks, 0 stranded" "1 2 0" "$(mom_counters)"
 check_eq "nothing was stranded (no 'cannot be hotremoved')" 0 \
 	"$(dmesg_count 'cannot be hotremoved')"
 echo 0 >"$inject/MEM_GOING_OFFLINE/error"
@@ -45,7 +44,7 @@ check "once offlining works again, the retry succeeds" \
 check "modprobe -r memory-notifier-error-inject" modprobe -r memory-notifier-error-inject
 snapshot /tmp/s1
 check_eq "no drift after the refused offline" \
-	"memtotal=+0kB iomem=0 blocks=0 counters=0" "$(drift /tmp/base /tmp/s1 | cut -d' ' -f1-4)"
+	"$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s1)"
 summary offline-refused 1 - "$(drift /tmp/base /tmp/s1)"
 
 # 2. An add that fails at block k rolls back all k-1 blocks before it.
@@ -64,8 +63,8 @@ for on in 1 0; do
 				daxctl reconfigure-device --mode=devdax "$dev" >/dev/null 2>&1 ||
 				bad+=" $dev/k=$k/mom=$on:no-devdax"
 			snapshot /tmp/s2
-			d=$(drift /tmp/base /tmp/s2 | cut -d' ' -f1-4)
-			[ "$d" = "memtotal=+0kB iomem=0 blocks=0 counters=0" ] ||
+			d=$(exact_drift /tmp/base /tmp/s2)
+			[ "$d" = "$NO_DRIFT" ] ||
 				bad+=" $dev/k=$k/mom=$on:$d"
 		done
 	done
@@ -103,8 +102,8 @@ for ((i = 1; i <= rounds; i++)); do
 	out=$(both daxctl reconfigure-device -N --mode=system-ram) ||
 		{ err="round $i, bind: $out"; break; }
 	on="$(dax_memblocks "$A") $(dax_memblocks "$B")"
-	[ "$on" = "2 2" ] && [ "$(counters)" = "2 4 0 " ] ||
-		{ err="round $i: blocks added $on, counters $(counters)"; break; }
+	[ "$on" = "2 2" ] && [ "$(mom_counters)" = "2 4 0" ] ||
+		{ err="round $i: blocks added $on, counters $(mom_counters)"; break; }
 	out=$({ daxctl online-memory "$A" && daxctl online-memory "$B"; } 2>&1) ||
 		{ err="round $i, online: $out"; break; }
 	on="$(dax_online_memblocks "$A") $(dax_online_memblocks "$B")"
@@ -112,7 +111,7 @@ for ((i = 1; i <= rounds; i++)); do
 	out=$(both daxctl offline-memory) || { err="round $i, offline: $out"; break; }
 	out=$(both sysfs_write /sys/bus/dax/drivers/kmem/unbind) ||
 		{ err="round $i, unbind: $out"; break; }
-	[ "$(counters)" = "0 0 0 " ] || { err="round $i: after unbind, counters $(counters)"; break; }
+	[ "$(mom_counters)" = "0 0 0" ] || { err="round $i: after unbind, counters $(mom_counters)"; break; }
 done
 if [ -z "$err" ]; then
 	ok "$rounds rounds of concurrent bind/unbind of $A and $B"
@@ -124,8 +123,7 @@ for d in $A $B; do
 		daxctl reconfigure-device --mode=devdax --force "$d" >/dev/null || true
 done
 snapshot /tmp/s3
-check_eq "no drift after them" "memtotal=+0kB iomem=0 blocks=0 counters=0" \
-	"$(drift /tmp/base /tmp/s3 | cut -d' ' -f1-4)"
+check_eq "no drift after them" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s3)"
 summary concurrent $((i - 1)) - "$(drift /tmp/base /tmp/s3)"
 
 # 4. rmmod while bound.  B offline: removed with the module.  A online:
@@ -133,7 +131,7 @@ summary concurrent $((i - 1)) - "$(drift /tmp/base /tmp/s3)"
 echo 1 >"$params/memmap_on_memory"
 check "bind $A and online it" daxctl reconfigure-device --mode=system-ram "$A"
 check "bind $B without onlining" daxctl reconfigure-device -N --mode=system-ram "$B"
-check_eq "counters: 2 devices, 4 blocks" "2 4 0 " "$(counters)"
+check_eq "counters: 2 devices, 4 blocks" "2 4 0" "$(mom_counters)"
 dmesg_mark
 check "modprobe -r kmem_mom while both are bound" modprobe -r kmem_mom
 check_eq "$A: the unload says its 2 blocks cannot be hotremoved until the next reboot" 1 \
@@ -147,7 +145,7 @@ check "/proc/iomem still names it" grep -q 'System RAM (kmem)' /proc/iomem
 # 6.3+ would auto-bind the unbound B to the new module: park it first.
 check "$B to devdax while no kmem is loaded" daxctl reconfigure-device --mode=devdax "$B"
 check "modprobe kmem_mom again" modprobe kmem_mom
-check_eq "a fresh module starts from zero" "0 0 0 " "$(counters)"
+check_eq "a fresh module starts from zero" "0 0 0" "$(mom_counters)"
 check "$B binds again" daxctl reconfigure-device --mode=system-ram "$B"
 check "$B back to devdax" daxctl reconfigure-device --mode=devdax --force "$B"
 dmesg_mark

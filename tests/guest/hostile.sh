@@ -96,7 +96,7 @@ check_eq "unbind says the blocks cannot be hotremoved until the next reboot" 1 \
 	"$(dmesg_count "$A: mapping0: .*memory block\\(s\\) cannot be hotremoved until the next reboot")"
 check_eq "the online blocks are still there" "$online" "$(node_online_memblocks 1)"
 check_eq "and counted as stranded" "0 2 2" \
-	"$(cat $MOM_STATS/devices) $(cat $MOM_STATS/blocks) $(cat $MOM_STATS/stranded_blocks)"
+	"$(mom_counters)"
 check "rmmod kmem_mom with memory left behind" modprobe -r kmem_mom
 check "/proc/iomem still reads (names outlive the module)" \
 	bash -c "grep -q 'System RAM (kmem)' /proc/iomem"

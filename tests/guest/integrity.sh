@@ -96,8 +96,7 @@ for placement in $placements; do
 		else
 			check_eq "$what: $dev stays bound, all $blocks blocks online" \
 				"kmem $blocks 1 $blocks 0" "$(echo $(dax_driver "$dev") \
-					$(dax_online_memblocks "$dev") $(cat $MOM_STATS/devices \
-					$MOM_STATS/blocks $MOM_STATS/stranded_blocks))"
+					$(dax_online_memblocks "$dev") $(mom_counters))"
 		fi
 	done
 done

@@ -92,6 +92,17 @@ snapshot() {
 
 # drift BASE NOW: one line, "memtotal=+0kB iomem=0 blocks=0 counters=0
 # sunreclaim=+4kB"; iomem/blocks/counters count differing lines.
+# mom_counters: kmem_mom's module-wide counters on one line,
+# "DEVICES BLOCKS STRANDED_BLOCKS".
+mom_counters() {
+	echo $(cat "$MOM_STATS/devices" "$MOM_STATS/blocks" "$MOM_STATS/stranded_blocks")
+}
+
+# NO_DRIFT is what exact_drift BASE NOW prints when nothing leaked: the
+# part of drift (below) that must come back exactly, slab left out.
+NO_DRIFT="memtotal=+0kB iomem=0 blocks=0 counters=0"
+exact_drift() { drift "$1" "$2" | cut -d' ' -f1-4; }
+
 _ndiff() { diff "$1/$3" "$2/$3" | grep -c '^[<>]' || true; }
 drift() {
 	printf 'memtotal=%+dkB iomem=%d blocks=%d counters=%d sunreclaim=%+dkB\n' \

@@ -38,7 +38,7 @@ check "dmesg says why, and what to do" \
 check_eq "no memory block was added" 0 "$(node_memblocks 1)"
 check "/proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
 check_eq "counters: 0 devices, 0 blocks, 0 stranded" "0 0 0" \
-	"$(cat $MOM_STATS/devices) $(cat $MOM_STATS/blocks) $(cat $MOM_STATS/stranded_blocks)"
+	"$(mom_counters)"
 
 echo 1 >/sys/module/kmem_mom/parameters/memmap_on_memory
 check "with memmap_on_memory=1 the same device binds and onlines" \
@@ -48,5 +48,5 @@ check_eq "all $blocks blocks, memmap on the device" "$blocks $blocks" \
 check "offline it" daxctl offline-memory "$dev"
 check "unbind it" sysfs_write /sys/bus/dax/drivers/kmem/unbind "$dev"
 check "/proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
-summary ramshort-refused 1 - "blocks=$(node_memblocks 1) counters=$(cat $MOM_STATS/devices)/$(cat $MOM_STATS/blocks)/$(cat $MOM_STATS/stranded_blocks)"
+summary ramshort-refused 1 - "blocks=$(node_memblocks 1) counters=$(mom_counters | tr ' ' /)"
 tap_done
