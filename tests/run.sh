@@ -150,12 +150,14 @@ for kver in "${kernels[@]}"; do
 		rc=$?
 		add_rows "$kver" "$name" "$out.tap" $rc
 		sed 's/^/    /' "$out.tap"
+		retry=
+		grep -q '^# kmm-boot-retry' "$out.tap" && retry="; booted twice, the first boot died before /init"
 		if [ $rc = 0 ]; then
 			pass=$((pass + 1))
-			echo "ok $n - $kver $name ($(($(date +%s) - start)) s)"
+			echo "ok $n - $kver $name ($(($(date +%s) - start)) s$retry)"
 		else
 			fail=$((fail + 1))
-			echo "not ok $n - $kver $name"
+			echo "not ok $n - $kver $name${retry:+ (${retry#; })}"
 			sed 's/^/# /' "$out.err" | tail -n 40
 		fi
 	done
