@@ -2,7 +2,7 @@
 #
 # kmem_mom: user-facing targets.  The module itself is described in Kbuild.
 #   make [KERNELRELEASE=<ver>] [KDIR=<headers>]   configure + build kmem_mom.ko
-#   make install [INSTALL_MOD_PATH=<root>]        modules_install, modprobe.d, depmod
+#   make install [INSTALL_MOD_PATH=<root>]        modules_install, modprobe.d, udev rule, depmod
 #   make clean
 #   make check    build matrix + lint + guest tests (see README)
 #   make stress   reliability suite, full length (results/stress/)
@@ -13,6 +13,7 @@ KDIR ?= /lib/modules/$(KERNELRELEASE)/build
 INSTALL_MOD_PATH ?= $(DESTDIR)
 INSTALL_MOD_DIR ?= updates
 MODPROBE_D ?= $(INSTALL_MOD_PATH)/etc/modprobe.d
+UDEV_RULES_D ?= $(INSTALL_MOD_PATH)/etc/udev/rules.d
 CONFIG_H := include/generated/kmem_mom_config.h
 
 .PHONY: all modules configure install clean check stress matrix lint guest-tests demo bench
@@ -34,6 +35,7 @@ install: modules
 		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
 		DEPMOD=true modules_install
 	install -D -m 0644 kmem_mom.conf $(MODPROBE_D)/kmem_mom.conf
+	install -D -m 0644 kmem_mom.rules $(UDEV_RULES_D)/80-kmem_mom.rules
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNELRELEASE)
 
 clean:

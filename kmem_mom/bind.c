@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Binding a dax device: validate it, reserve its ranges, join its node to a
- * memory tier, and hot-add it block by block; unbinding removes exactly the
- * blocks that were added, one at a time (<= 6.7 refuses to remove
- * memmap-on-memory blocks in any other granularity).
+ * Binding a dax device: validate it, plan where its memmap goes, reserve
+ * its ranges, join its node to a memory tier, and hot-add it (add.c);
+ * unbinding removes exactly the blocks that were added, one at a time.
+ * A bind that fails midway gives back everything it can; what it cannot
+ * give back stays with the device, bound and marked degraded, so that the
+ * memory always has an owner and an unbind can try again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/ioport.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/nodemask.h>
@@ -53,110 +54,82 @@ static bool kmm_block_align(const struct range *in, struct range *out)
 
 	out->start = ALIGN(in->start, bs);
 	out->end = ALIGN_DOWN(in->end + 1, bs) - 1;
-	return out->start < out->end;
+	if (out->start < out->end)
+		return true;
+	out->start = 1;
+	out->end = 0;
+	return false;
 }
 
 /*
- * Remove the added blocks of range @i, last first, one block per call.
- * @offline: offline them first (rollback of a bind that may have been
- * auto-onlined) rather than insist they are offline already (unbind).
- * Returns how many blocks could not be removed.
+ * Trim every range, refuse what this kernel cannot hot-add, and size the
+ * per-block records.  Nothing is reserved or added yet.
  */
-static unsigned long kmm_release_range(struct kmm_dev *kd, int i, bool offline)
+static int kmm_size_ranges(struct kmm_dev *kd)
 {
-	struct kmm_range *r = &kd->ranges[i];
-	u64 bs = memory_block_size_bytes();
-	unsigned long stuck = 0;
-	u64 start;
-	int rc;
-
-	while (r->nr_added > stuck) {
-		start = r->range.start + (r->nr_added - stuck - 1) * bs;
-		if (offline)
-			rc = kmm_offline_and_remove_memory(kd->nid, start, bs);
-		else
-			rc = kmm_remove_memory(kd->nid, start, bs);
-		if (rc) {
-			stuck++;
-			continue;
-		}
-		r->nr_added--;
-		atomic_long_dec(&kmm_nr_blocks);
-	}
-	/* Blocks still added, if any, are r->nr_added (they are all stuck). */
-	if (stuck) {
-		kmm_hotremove_failed = true;
-		atomic_long_add(stuck, &kmm_nr_stranded_blocks);
-		dev_err(&kd->dev_dax->dev,
-			"mapping%d: %#llx-%#llx: %lu memory block(s) cannot be hotremoved until the next reboot\n",
-			i, r->range.start, r->range.end, stuck);
-		return stuck;
-	}
-	if (r->res) {
-		remove_resource(r->res);
-		kfree(r->res);
-		r->res = NULL;
-	}
-	return 0;
-}
-
-static unsigned long kmm_release_ranges(struct kmm_dev *kd, bool offline)
-{
-	unsigned long stuck = 0;
+	struct dev_dax *dev_dax = kd->dev_dax;
+	struct device *dev = &dev_dax->dev;
+	struct range can = kmm_pluggable_range();
 	int i;
 
-	for (i = kd->nr_range - 1; i >= 0; i--)
-		stuck += kmm_release_range(kd, i, offline);
-	return stuck;
+	for (i = 0; i < kd->nr_range; i++) {
+		const struct range *in = &dev_dax->ranges[i].range;
+		struct kmm_range *r = &kd->ranges[i];
+
+		r->first = kd->nr_blocks;
+		if (!kmm_block_align(in, &r->range)) {
+			dev_info(dev, "mapping%d: %#llx-%#llx too small\n", i,
+				 in->start, in->end);
+			continue;
+		}
+		if (r->range.start != in->start || r->range.end != in->end)
+			dev_info(dev, "mapping%d: trimmed to %#llx-%#llx\n", i,
+				 r->range.start, r->range.end);
+		if (r->range.start < can.start || r->range.end > can.end) {
+			dev_err(dev,
+				"mapping%d: %#llx-%#llx is outside what this kernel can hot-add (%#llx-%#llx)\n",
+				i, r->range.start, r->range.end, can.start,
+				can.end);
+			return -ERANGE;
+		}
+		kd->nr_blocks += kmm_range_blocks(r);
+	}
+	if (!kd->nr_blocks) {
+		dev_warn(dev, "device smaller than a memory block (%llu MiB)\n",
+			 (u64)memory_block_size_bytes() >> 20);
+		return -EINVAL;
+	}
+	kd->at = kvmalloc(kd->nr_blocks, GFP_KERNEL);
+	if (!kd->at)
+		return -ENOMEM;
+	memset(kd->at, KMM_AT_NONE, kd->nr_blocks);
+	return 0;
 }
 
-static int kmm_add_range(struct kmm_dev *kd, int i)
+static void kmm_free_dev(struct kmm_dev *kd)
 {
-	struct device *dev = &kd->dev_dax->dev;
-	struct kmm_range *r = &kd->ranges[i];
-	u64 bs = memory_block_size_bytes();
-	struct resource *res;
-	bool added;
-	u64 start;
-	int rc;
+	kvfree(kd->at);
+	kfree(kd->res_name);
+	kfree(kd);
+}
 
-	/* Permanently reserved if hot-remove ever fails. */
-	res = request_mem_region(r->range.start, range_len(&r->range),
-				 kd->res_name);
-	if (!res) {
-		dev_warn(dev,
-			 "mapping%d: %#llx-%#llx could not reserve region\n", i,
-			 r->range.start, r->range.end);
-		return -EBUSY;
-	}
-	/*
-	 * System RAM, not busy, so that add_memory() can add its child
-	 * resource; no flags inherited from the parent that it might not know.
-	 */
-	res->flags = IORESOURCE_SYSTEM_RAM;
-	r->res = res;
-
-	for (start = r->range.start; start < r->range.end; start += bs) {
-		rc = kmm_add_block(kd, start, &added);
-		if (added) {
-			r->nr_added++;
-			atomic_long_inc(&kmm_nr_blocks);
-		}
-		if (rc) {
-			dev_warn(dev, "mapping%d: block %#llx add failed: %d\n",
-				 i, start, rc);
-			return rc;
-		}
-	}
-	return 0;
+static void kmm_report_bind(struct kmm_dev *kd)
+{
+	dev_info(&kd->dev_dax->dev,
+		 "node %d +%llu MiB; memmap blocks: %lu on the device, %lu in RAM, %lu in other hot-added memory\n",
+		 kd->nid,
+		 (u64)kd->nr_blocks * memory_block_size_bytes() >> 20,
+		 kmm_count_at(kd, KMM_AT_DEVICE), kmm_count_at(kd, KMM_AT_RAM),
+		 kmm_count_at(kd, KMM_AT_HOTPLUG));
+	kmm_report_online(kd);
 }
 
 int kmm_probe(struct dev_dax *dev_dax)
 {
 	struct device *dev = &dev_dax->dev;
-	unsigned long total = 0;
+	unsigned long stuck;
 	struct kmm_dev *kd;
-	int i, nid, rc;
+	int nid, rc;
 
 	rc = kmm_check_abi(dev_dax);
 	if (rc)
@@ -176,76 +149,70 @@ int kmm_probe(struct dev_dax *dev_dax)
 	kd = kzalloc(struct_size(kd, ranges, dev_dax->nr_range), GFP_KERNEL);
 	if (!kd)
 		return -ENOMEM;
+	INIT_LIST_HEAD(&kd->list);
 	kd->dev_dax = dev_dax;
 	kd->nid = nid;
 	kd->nr_range = dev_dax->nr_range;
 	kd->want_device = kmm_param_memmap_on_memory();
 	kd->may_fall_back = kmm_param_memmap_fallback();
+	kd->online = kmm_param_online();
 
-	for (i = 0; i < dev_dax->nr_range; i++) {
-		const struct range *in = &dev_dax->ranges[i].range;
-		struct range *r = &kd->ranges[i].range;
-
-		if (!kmm_block_align(in, r)) {
-			dev_info(dev, "mapping%d: %#llx-%#llx too small\n", i,
-				 in->start, in->end);
-			continue;
-		}
-		if (r->start != in->start || r->end != in->end)
-			dev_info(dev, "mapping%d: trimmed to %#llx-%#llx\n", i,
-				 r->start, r->end);
-		total += range_len(r);
-	}
-	if (!total) {
-		dev_warn(dev, "device smaller than a memory block (%llu MiB)\n",
-			 (u64)memory_block_size_bytes() >> 20);
-		rc = -EINVAL;
+	rc = kmm_size_ranges(kd);
+	if (rc)
 		goto err_free_kd;
-	}
-	kd->nr_blocks = total / memory_block_size_bytes();
 
 	rc = -ENOMEM;
 	kd->res_name = kstrdup(dev_name(dev), GFP_KERNEL);
 	if (!kd->res_name)
 		goto err_free_kd;
 
+	rc = kmm_choose_placement(kd);
+	if (rc)
+		goto err_free_kd;
+
 	kd->mtype = kmm_memtiers_get(&kmm_tiers, nid);
 	if (IS_ERR(kd->mtype)) {
 		rc = PTR_ERR(kd->mtype);
-		goto err_free_name;
+		goto err_free_kd;
 	}
 	init_node_memory_type(nid, kd->mtype);
 
-	rc = memory_group_register_static(nid, PFN_UP(total));
+	rc = memory_group_register_static(nid, PFN_UP(kd->nr_blocks *
+						      memory_block_size_bytes()));
 	if (rc < 0)
 		goto err_clear_tier;
 	kd->mgid = rc;
 
-	for (i = 0; i < kd->nr_range; i++) {
-		if (kd->ranges[i].range.start > kd->ranges[i].range.end)
-			continue;
-		rc = kmm_add_range(kd, i);
-		if (rc)
-			goto err_release_ranges;
-	}
+	kmm_bind_begin(kd);
+	rc = kmm_add_memory(kd);
+	kmm_ram_release(kd);
+	kmm_bind_end(kd);
+	if (rc)
+		goto err_release_ranges;
 
 	dev_set_drvdata(dev, kd);
 	atomic_long_inc(&kmm_nr_devices);
-	dev_info(dev, "node %d +%llu MiB; memmap blocks: %lu device, %lu RAM\n",
-		 nid, (u64)total >> 20, kd->blocks_device, kd->blocks_ram);
+	kmm_report_bind(kd);
 	return 0;
 
 err_release_ranges:
-	/* Leave nothing behind, unless something cannot be removed. */
-	if (kmm_release_ranges(kd, true))
-		return rc; /* kd, group and names stay with the stuck blocks */
+	/* Leave nothing behind; what cannot go stays bound with the device. */
+	stuck = kmm_release_ranges(kd, true);
+	if (stuck) {
+		kd->degraded = true;
+		dev_set_drvdata(dev, kd);
+		atomic_long_inc(&kmm_nr_devices);
+		dev_err(dev,
+			"bind failed (%d) and %lu memory block(s) could not be removed: the device stays bound, degraded; unbinding it (daxctl reconfigure-device --mode=devdax) tries again\n",
+			rc, stuck);
+		return 0;
+	}
+	kmm_untrack(kd);
 	memory_group_unregister(kd->mgid);
 err_clear_tier:
 	clear_node_memory_type(nid, kd->mtype);
-err_free_name:
-	kfree(kd->res_name);
 err_free_kd:
-	kfree(kd);
+	kmm_free_dev(kd);
 	return rc;
 }
 
@@ -253,14 +220,30 @@ void kmm_remove(struct dev_dax *dev_dax)
 {
 	struct device *dev = &dev_dax->dev;
 	struct kmm_dev *kd = dev_get_drvdata(dev);
+	unsigned long stuck;
+	int i;
 
 	atomic_long_dec(&kmm_nr_devices);
+	kmm_untrack(kd);
 	/*
 	 * One shot: unbind cannot fail, so blocks that are still online stay
 	 * added, with everything they reference, until the next reboot.
 	 */
-	if (kmm_release_ranges(kd, false))
-		return;
+	stuck = kmm_release_ranges(kd, false);
+	if (stuck) {
+		kmm_hotremove_failed = true;
+		atomic_long_add(stuck, &kmm_nr_stranded_blocks);
+		for (i = 0; i < kd->nr_range; i++) {
+			struct kmm_range *r = &kd->ranges[i];
+
+			if (r->nr_added)
+				dev_err(dev,
+					"mapping%d: %#llx-%#llx: %lu memory block(s) cannot be hotremoved until the next reboot\n",
+					i, r->range.start, r->range.end,
+					r->nr_added);
+		}
+		return; /* kd, group and names stay with the stuck blocks */
+	}
 
 	memory_group_unregister(kd->mgid);
 	/*
@@ -269,6 +252,5 @@ void kmm_remove(struct dev_dax *dev_dax)
 	 */
 	clear_node_memory_type(kd->nid, kd->mtype);
 	dev_set_drvdata(dev, NULL);
-	kfree(kd->res_name);
-	kfree(kd);
+	kmm_free_dev(kd);
 }

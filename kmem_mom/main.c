@@ -14,6 +14,7 @@
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/sysfs.h>
 #include <kmem_mom/kmem_mom.h>
 
 /*
@@ -26,6 +27,7 @@ bool kmm_hotremove_failed;
 
 static bool memmap_on_memory = true;
 static bool memmap_fallback = true;
+static int online_mode = KMM_ONLINE_KERNEL;
 
 /* Only 0/1/n/y/N/Y: a typo must not silently pick a placement. */
 static int kmm_param_set_strict_bool(const char *val,
@@ -59,12 +61,50 @@ static const struct kernel_param_ops kmm_strict_bool_ops = {
 	.get = param_get_bool,
 };
 
+static const char *const kmm_online_names[] = {
+	[KMM_ONLINE_KERNEL] = "kernel",
+	[KMM_ONLINE_MOVABLE] = "movable",
+};
+
+const char *kmm_online_name(enum kmm_online online)
+{
+	return kmm_online_names[online];
+}
+
+static int kmm_param_set_online(const char *val, const struct kernel_param *kp)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(kmm_online_names); i++) {
+		if (sysfs_streq(val, kmm_online_names[i])) {
+			WRITE_ONCE(*(int *)kp->arg, i);
+			return 0;
+		}
+	}
+	pr_err("%s: invalid value '%.*s': expected kernel or movable\n",
+	       kp->name, (int)min_t(size_t, strcspn(val, "\n"), 32), val);
+	return -EINVAL;
+}
+
+static int kmm_param_get_online(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n",
+			  kmm_online_name(READ_ONCE(*(int *)kp->arg)));
+}
+
+static const struct kernel_param_ops kmm_online_ops = {
+	.set = kmm_param_set_online,
+	.get = kmm_param_get_online,
+};
+
 /* Each description stays on one greppable line. */
 /* clang-format off */
 module_param_cb(memmap_on_memory, &kmm_strict_bool_ops, &memmap_on_memory, 0644);
 MODULE_PARM_DESC(memmap_on_memory, "Put each hot-added memory block's memmap on the device (1) or in system RAM (0); read when a device is bound. Default: 1");
 module_param_cb(memmap_fallback, &kmm_strict_bool_ops, &memmap_fallback, 0644);
 MODULE_PARM_DESC(memmap_fallback, "If the kernel will not put the memmap on the device, use system RAM (1) or fail the bind (0). Default: 1");
+module_param_cb(online, &kmm_online_ops, &online_mode, 0644);
+MODULE_PARM_DESC(online, "Who onlines a bound device's memory: the kernel's auto-online policy, as with kmem (kernel), or ZONE_MOVABLE only, blocks the policy would put in a kernel zone left offline for the shipped udev rule or daxctl (movable); read when a device is bound. Default: kernel");
 /* clang-format on */
 
 bool kmm_param_memmap_on_memory(void)
@@ -75,6 +115,11 @@ bool kmm_param_memmap_on_memory(void)
 bool kmm_param_memmap_fallback(void)
 {
 	return READ_ONCE(memmap_fallback);
+}
+
+enum kmm_online kmm_param_online(void)
+{
+	return READ_ONCE(online_mode);
 }
 
 struct dax_device_driver kmm_driver = {
@@ -98,14 +143,25 @@ static int __init kmm_init(void)
 	if (rc)
 		goto err_free_name;
 
+	/* Before any bind: it holds blocks offline through the notifier. */
+	rc = kmm_online_init();
+	if (rc)
+		goto err_put_tiers;
+
 	/* daxctl binds to, and reports modes from, a driver named "kmem". */
 	rc = __dax_driver_register(&kmm_driver, THIS_MODULE, "kmem");
 	if (rc == -EBUSY)
 		pr_err("the dax driver name 'kmem' is taken, most likely by the in-tree kmem module: run 'modprobe -r kmem', install kmem_mom's /etc/modprobe.d/kmem_mom.conf, and run 'update-initramfs -u' if kmem is loaded from the initramfs\n");
 	if (rc)
-		goto err_put_tiers;
+		goto err_online_exit;
+	/* Says which driver serves "kmem" (the modprobe.d rule may fall back). */
+	pr_info("serving the dax driver 'kmem' (memmap_on_memory=%d memmap_fallback=%d online=%s)\n",
+		kmm_param_memmap_on_memory(), kmm_param_memmap_fallback(),
+		kmm_online_name(kmm_param_online()));
 	return 0;
 
+err_online_exit:
+	kmm_online_exit();
 err_put_tiers:
 	kmm_memtiers_exit(&kmm_tiers);
 err_free_name:
@@ -116,6 +172,7 @@ err_free_name:
 static void __exit kmm_exit(void)
 {
 	dax_driver_unregister(&kmm_driver);
+	kmm_online_exit();
 	if (!kmm_hotremove_failed)
 		kfree_const(kmm_resource_name);
 	kmm_memtiers_exit(&kmm_tiers);

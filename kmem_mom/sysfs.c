@@ -2,7 +2,9 @@
 /*
  * Per-device attributes, in /sys/bus/dax/devices/daxX.Y/kmem_mom/ while the
  * device is bound to us.  A named group keeps clear of the kernel's own
- * daxX.Y/memmap_on_memory (6.9+).  Documented in Documentation/ABI.
+ * daxX.Y/memmap_on_memory (6.9+) and daxX.Y/state (7.3).  Placement counts
+ * come from the page tables at add time, zones and online_request from the
+ * memory map at read time.  Documented in Documentation/ABI.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,39 +26,37 @@ static ssize_t memmap_requested_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(memmap_requested);
 
-static ssize_t memmap_device_blocks_show(struct device *dev,
-					 struct device_attribute *attr,
-					 char *buf)
+static ssize_t kmm_show_blocks(struct device *dev, char *buf,
+			       enum kmm_memmap_at at)
 {
-	return sysfs_emit(buf, "%lu\n", kmm_dev_of(dev)->blocks_device);
+	return sysfs_emit(buf, "%lu\n", kmm_count_at(kmm_dev_of(dev), at));
 }
-static DEVICE_ATTR_RO(memmap_device_blocks);
 
-static ssize_t memmap_ram_blocks_show(struct device *dev,
-				      struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%lu\n", kmm_dev_of(dev)->blocks_ram);
-}
-static DEVICE_ATTR_RO(memmap_ram_blocks);
-
-static ssize_t memmap_device_bytes_show(struct device *dev,
-					struct device_attribute *attr,
-					char *buf)
+static ssize_t kmm_show_bytes(struct device *dev, char *buf,
+			      enum kmm_memmap_at at)
 {
 	return sysfs_emit(buf, "%llu\n",
-			  kmm_dev_of(dev)->blocks_device *
+			  kmm_count_at(kmm_dev_of(dev), at) *
 				  kmm_block_memmap_bytes());
 }
-static DEVICE_ATTR_RO(memmap_device_bytes);
 
-static ssize_t memmap_ram_bytes_show(struct device *dev,
-				     struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n",
-			  kmm_dev_of(dev)->blocks_ram *
-				  kmm_block_memmap_bytes());
-}
-static DEVICE_ATTR_RO(memmap_ram_bytes);
+#define KMM_PLACEMENT_ATTRS(name, at)                                         \
+	static ssize_t memmap_##name##_blocks_show(                           \
+		struct device *dev, struct device_attribute *attr, char *buf) \
+	{                                                                     \
+		return kmm_show_blocks(dev, buf, at);                         \
+	}                                                                     \
+	static DEVICE_ATTR_RO(memmap_##name##_blocks);                        \
+	static ssize_t memmap_##name##_bytes_show(                            \
+		struct device *dev, struct device_attribute *attr, char *buf) \
+	{                                                                     \
+		return kmm_show_bytes(dev, buf, at);                          \
+	}                                                                     \
+	static DEVICE_ATTR_RO(memmap_##name##_bytes)
+
+KMM_PLACEMENT_ATTRS(device, KMM_AT_DEVICE);
+KMM_PLACEMENT_ATTRS(ram, KMM_AT_RAM);
+KMM_PLACEMENT_ATTRS(hotplug, KMM_AT_HOTPLUG);
 
 static ssize_t memmap_fallback_reason_show(struct device *dev,
 					   struct device_attribute *attr,
@@ -67,6 +67,64 @@ static ssize_t memmap_fallback_reason_show(struct device *dev,
 	return sysfs_emit(buf, "%s\n", reason ? reason : "none");
 }
 static DEVICE_ATTR_RO(memmap_fallback_reason);
+
+static ssize_t online_requested_show(struct device *dev,
+				     struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  kmm_online_name(kmm_dev_of(dev)->online));
+}
+static DEVICE_ATTR_RO(online_requested);
+
+enum kmm_zone_count { KMM_MOVABLE, KMM_NORMAL, KMM_OFFLINE };
+
+static ssize_t kmm_show_zone(struct device *dev, char *buf,
+			     enum kmm_zone_count which)
+{
+	unsigned long n[3];
+
+	kmm_count_zones(kmm_dev_of(dev), &n[KMM_MOVABLE], &n[KMM_NORMAL],
+			&n[KMM_OFFLINE]);
+	return sysfs_emit(buf, "%lu\n", n[which]);
+}
+
+static ssize_t online_movable_blocks_show(struct device *dev,
+					  struct device_attribute *attr,
+					  char *buf)
+{
+	return kmm_show_zone(dev, buf, KMM_MOVABLE);
+}
+static DEVICE_ATTR_RO(online_movable_blocks);
+
+static ssize_t online_normal_blocks_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
+{
+	return kmm_show_zone(dev, buf, KMM_NORMAL);
+}
+static DEVICE_ATTR_RO(online_normal_blocks);
+
+static ssize_t offline_blocks_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return kmm_show_zone(dev, buf, KMM_OFFLINE);
+}
+static DEVICE_ATTR_RO(offline_blocks);
+
+static ssize_t online_request_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", kmm_online_request(kmm_dev_of(dev)));
+}
+static DEVICE_ATTR_RO(online_request);
+
+static ssize_t state_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  kmm_dev_of(dev)->degraded ? "degraded" : "ok");
+}
+static DEVICE_ATTR_RO(state);
 
 /* Physical addresses: root only. */
 static ssize_t ranges_show(struct device *dev, struct device_attribute *attr,
@@ -91,9 +149,17 @@ static struct attribute *kmm_dev_attrs[] = {
 	&dev_attr_memmap_requested.attr,
 	&dev_attr_memmap_device_blocks.attr,
 	&dev_attr_memmap_ram_blocks.attr,
+	&dev_attr_memmap_hotplug_blocks.attr,
 	&dev_attr_memmap_device_bytes.attr,
 	&dev_attr_memmap_ram_bytes.attr,
+	&dev_attr_memmap_hotplug_bytes.attr,
 	&dev_attr_memmap_fallback_reason.attr,
+	&dev_attr_online_requested.attr,
+	&dev_attr_online_movable_blocks.attr,
+	&dev_attr_online_normal_blocks.attr,
+	&dev_attr_offline_blocks.attr,
+	&dev_attr_online_request.attr,
+	&dev_attr_state.attr,
 	&dev_attr_ranges.attr,
 	NULL,
 };

@@ -55,7 +55,9 @@ esac
 # --- 1. Exports ---------------------------------------------------------
 exported() { grep -qP "^0x[0-9a-f]+\t$1\t" "$kdir/Module.symvers"; }
 for sym in __dax_driver_register dax_driver_unregister \
-	add_memory_driver_managed remove_memory memory_block_size_bytes \
+	add_memory_driver_managed remove_memory offline_and_remove_memory \
+	memory_block_size_bytes mhp_get_pluggable_range pfn_to_online_page \
+	register_memory_notifier unregister_memory_notifier mem_section \
 	memory_group_register_static memory_group_unregister \
 	init_node_memory_type clear_node_memory_type alloc_memory_type; do
 	exported "$sym" || refuse "the kernel does not export $sym"
@@ -93,7 +95,9 @@ done
 # does not export it.
 emit KMM_EXPORT_MHP_SUPPORTS_MEMMAP_ON_MEMORY \
 	"$(flag exported mhp_supports_memmap_on_memory)"
-emit KMM_EXPORT_SLOW_VIRT_TO_PHYS "$(flag exported slow_virt_to_phys)"
+# Placement is read from the page tables, never taken from the request.
+have slow_virt_to_phys && exported slow_virt_to_phys ||
+	refuse "slow_virt_to_phys() is not available (x86 only): kmem_mom could not check where a memmap lives"
 
 for n in add_memory_driver_managed_mhp mhp_memmap_on_memory memory_groups; do
 	have "$n" || {

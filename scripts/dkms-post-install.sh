@@ -1,9 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 # DKMS POST_INSTALL: install the modprobe.d rule that routes loads of the
-# in-tree "kmem" (daxctl, udev) to kmem_mom.  Run from the DKMS build dir.
+# in-tree "kmem" (daxctl, udev) to kmem_mom, and the udev rule that onlines
+# the blocks kmem_mom holds offline.  Run from the DKMS build dir.
 set -eu
 dst=${KMM_MODPROBE_D:-/etc/modprobe.d}
-mkdir -p "$dst"
+rules=${KMM_UDEV_RULES_D:-/etc/udev/rules.d}
+mkdir -p "$dst" "$rules"
 install -m 0644 kmem_mom.conf "$dst/kmem_mom.conf"
-echo "kmem_mom: installed $dst/kmem_mom.conf; run 'update-initramfs -u' if kmem is in your initramfs"
+install -m 0644 kmem_mom.rules "$rules/80-kmem_mom.rules"
+if [ -z "${KMM_UDEV_RULES_D:-}" ] && command -v udevadm >/dev/null; then
+	udevadm control --reload 2>/dev/null || true
+fi
+echo "kmem_mom: installed $dst/kmem_mom.conf and $rules/80-kmem_mom.rules; run 'update-initramfs -u' if kmem is in your initramfs"

@@ -34,9 +34,11 @@ SUITE=${SUITE:-bookworm}
 # regions; util-linux: lsmem/chmem; procps: free/vmstat; numactl:
 # numastat/numactl; jq: ndctl/daxctl JSON; busybox: poweroff -f (no init
 # system inside); stress-ng: load for the stress suite; bc: the kernel's
-# memory-hotplug selftest needs it.  bookworm ships the cxl tool inside the
-# ndctl package, trixie splits it out (and ndctl depends on it).
-PKGS=kmod,ndctl,daxctl,util-linux,procps,numactl,jq,busybox,stress-ng,bc
+# memory-hotplug selftest needs it; udev: systemd-udevd for the guests that
+# bind devices the way a booting system does (KMM_UDEV=1).  bookworm ships
+# the cxl tool inside the ndctl package, trixie splits it out (and ndctl
+# depends on it).
+PKGS=kmod,ndctl,daxctl,util-linux,procps,numactl,jq,busybox,stress-ng,bc,udev
 case "$SUITE" in
 bookworm)
 	# The merged-usr hook makes the /lib -> usr/lib symlinks itself and
@@ -98,6 +100,9 @@ rm -f "$tree"/usr/lib/x86_64-linux-gnu/libLLVM* \
 	"$tree"/usr/lib/x86_64-linux-gnu/libgallium* \
 	"$tree"/usr/lib/x86_64-linux-gnu/libz3.so*
 rm -rf "$tree"/usr/lib/x86_64-linux-gnu/dri
+# udev's hardware database (13 MiB) describes USB and input devices the
+# guests do not have.
+rm -f "$tree"/usr/lib/udev/hwdb.bin "$tree"/etc/udev/hwdb.bin
 
 # The kernel opens /dev/console before /init mounts devtmpfs; without the
 # node the guest's early output is lost.

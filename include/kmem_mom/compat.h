@@ -14,6 +14,7 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <generated/kmem_mom_config.h>
+#include <kmem_mom/fault_inject.h>
 
 /* remove_memory()/offline_and_remove_memory() lost their nid in v5.15. */
 static inline int kmm_remove_memory(int nid, u64 start, u64 size)
@@ -38,29 +39,45 @@ static inline int kmm_offline_and_remove_memory(int nid, u64 start, u64 size)
  * Whether the core would honour MHP_MEMMAP_ON_MEMORY: 1 yes, 0 no, -ENOENT
  * when the kernel does not say (before v6.9 the check is not exported; the
  * add itself then tells, by -EINVAL on <= 6.5 or by silently falling back).
+ * Test builds can play a kernel that does not say.
  */
 static inline int kmm_mhp_memmap_supported(void)
 {
 #if KMM_HAVE_MHP_SUPPORTS_MEMMAP_ON_MEMORY_VOID && \
 	KMM_EXPORT_MHP_SUPPORTS_MEMMAP_ON_MEMORY
-	return mhp_supports_memmap_on_memory();
-#else
-	return -ENOENT;
+	if (!kmm_inject_hide_memmap_support())
+		return mhp_supports_memmap_on_memory();
 #endif
+	return -ENOENT;
+}
+
+/*
+ * True where add_memory_driver_managed() answers an MHP_MEMMAP_ON_MEMORY
+ * request it cannot honour with -EINVAL (v5.13-v6.5); from v6.6 the core
+ * falls back to a memmap in RAM instead, and -EINVAL means something else.
+ */
+static inline bool kmm_mhp_refuses_with_einval(void)
+{
+	return KMM_HAVE_MHP_SUPPORTS_MEMMAP_ON_MEMORY_SIZE;
 }
 
 /*
  * Physical address of the struct page describing @pfn.  The vmemmap is not
- * in the linear map, so only a page-table walk tells where it lives.
+ * in the linear map, so only a page-table walk tells where it lives
+ * (conftest.sh refuses kernels without slow_virt_to_phys()).
  */
-static inline int kmm_memmap_phys(unsigned long pfn, phys_addr_t *phys)
+static inline phys_addr_t kmm_memmap_phys(unsigned long pfn)
 {
-#if KMM_HAVE_SLOW_VIRT_TO_PHYS && KMM_EXPORT_SLOW_VIRT_TO_PHYS
-	*phys = slow_virt_to_phys(pfn_to_page(pfn));
-	return 0;
-#else
-	return -EOPNOTSUPP;
-#endif
+	return slow_virt_to_phys(pfn_to_page(pfn));
+}
+
+/* What this kernel can hot-add and map (v5.11+); test builds may shrink it. */
+static inline struct range kmm_pluggable_range(void)
+{
+	struct range r = mhp_get_pluggable_range(true);
+
+	r.end = kmm_inject_pluggable_end(r.end);
+	return r;
 }
 
 /*

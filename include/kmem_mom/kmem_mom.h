@@ -4,21 +4,51 @@
 #define KMEM_MOM_H
 
 #include <linux/atomic.h>
+#include <linux/list.h>
+#include <linux/memory.h>
 #include <linux/range.h>
 #include <linux/sysfs.h>
 #include <linux/types.h>
 #include <kmem_mom/compat.h>
 #include <kmem_mom/dax_abi.h>
 
+/*
+ * Where a block's memmap was found by walking the page tables, in rising
+ * order of concern: a block's verdict is the worst of its samples.
+ */
+enum kmm_memmap_at {
+	KMM_AT_DEVICE, /* inside the block itself (MHP_MEMMAP_ON_MEMORY) */
+	KMM_AT_RAM, /* in memory present at boot */
+	KMM_AT_HOTPLUG, /* in memory someone else hot-added */
+	KMM_AT_OWN, /* in another block of this very device: never kept */
+	KMM_NR_AT,
+	KMM_AT_NONE = KMM_NR_AT, /* the block is not added */
+};
+
+/* The module parameter "online": who decides how blocks come online. */
+enum kmm_online {
+	KMM_ONLINE_KERNEL, /* the kernel's auto-online policy, as with kmem */
+	KMM_ONLINE_MOVABLE, /* ZONE_MOVABLE, or offline until userspace */
+};
+
 /* One dax range, trimmed to memory block boundaries. */
 struct kmm_range {
 	struct range range; /* empty (start > end) if nothing was left */
 	struct resource *res; /* our request_mem_region() of @range */
-	unsigned long nr_added; /* blocks added, from range.start upwards */
+	unsigned long first; /* index of its first block in kmm_dev.at[] */
+	unsigned long nr_added; /* blocks added (kmm_dev.at[] says which) */
+	bool whole; /* added in one call, so removed in one call */
+	bool hold; /* no kernel-zone onlining while the device binds */
 };
 
-/* Per bound device; dev_get_drvdata() of the dax device. */
+/*
+ * Per bound device; dev_get_drvdata() of the dax device, and on kmm_devs
+ * for the memory notifier.  The fields the notifier reads or writes
+ * (binding, hold_all, probing, ranges[].hold, held_zone, unonlined) are
+ * under kmm_devs_lock.
+ */
 struct kmm_dev {
+	struct list_head list;
 	struct dev_dax *dev_dax;
 	const char *res_name;
 	struct memory_dev_type *mtype;
@@ -26,13 +56,44 @@ struct kmm_dev {
 	int mgid;
 	bool want_device; /* memmap_on_memory at bind time */
 	bool may_fall_back; /* memmap_fallback at bind time */
+	enum kmm_online online; /* online at bind time */
+	bool on_device; /* the plan, after any fallback */
+	bool ask_first_add; /* the kernel cannot tell up front */
+	bool binding; /* the notifier holds blocks offline */
+	bool hold_all; /* ...every block, not just ranges[].hold */
+	bool probing; /* ...in any zone: a probe block goes away again */
+	bool degraded; /* bind failed and could not give everything back */
+	int held_zone; /* zone of a refused online, -1 if none */
+	unsigned long unonlined; /* held blocks still offline */
 	unsigned long nr_blocks; /* whole blocks in all ranges */
-	unsigned long blocks_device;
-	unsigned long blocks_ram;
+	unsigned long nr_calls; /* add_memory_driver_managed() calls */
+	u64 ram_promised; /* our share of kmm_ram_promised */
 	const char *fallback_reason; /* static string, NULL if none */
+	u8 *at; /* enum kmm_memmap_at of each block, KMM_AT_NONE if not added */
 	int nr_range;
 	struct kmm_range ranges[];
 };
+
+/* Memory block @b of range @r starts here. */
+static inline u64 kmm_block_start(const struct kmm_range *r, unsigned long b)
+{
+	return r->range.start + b * memory_block_size_bytes();
+}
+
+/* Is block @b of range @r added? */
+static inline bool kmm_block_added(const struct kmm_dev *kd,
+				   const struct kmm_range *r, unsigned long b)
+{
+	return kd->at[r->first + b] != KMM_AT_NONE;
+}
+
+/* Whole memory blocks in range @r (0 if it was trimmed away). */
+static inline unsigned long kmm_range_blocks(const struct kmm_range *r)
+{
+	if (r->range.start > r->range.end)
+		return 0;
+	return range_len(&r->range) / memory_block_size_bytes();
+}
 
 /* main.c */
 extern const char *kmm_resource_name;
@@ -41,28 +102,43 @@ extern struct dax_device_driver kmm_driver;
 extern bool kmm_hotremove_failed;
 bool kmm_param_memmap_on_memory(void);
 bool kmm_param_memmap_fallback(void);
-
-/* block.c */
-int kmm_add_block(struct kmm_dev *kd, u64 start, bool *added);
-u64 kmm_block_memmap_bytes(void);
-
-/*
- * fault_inject.c, only in test builds (make KMM_FAULT_INJECT=1): fail the
- * Nth block add of a bind, to prove that a failure midway leaves nothing
- * behind.
- */
-#ifdef KMM_FAULT_INJECT
-bool kmm_inject_add_failure(unsigned long nth_block);
-#else
-static inline bool kmm_inject_add_failure(unsigned long nth_block)
-{
-	return false;
-}
-#endif
+enum kmm_online kmm_param_online(void);
+const char *kmm_online_name(enum kmm_online online);
 
 /* bind.c */
 int kmm_probe(struct dev_dax *dev_dax);
 void kmm_remove(struct dev_dax *dev_dax);
+
+/* add.c */
+int kmm_add_memory(struct kmm_dev *kd);
+unsigned long kmm_release_ranges(struct kmm_dev *kd, bool offline);
+
+/* placement.c */
+u64 kmm_block_memmap_bytes(void);
+int kmm_choose_placement(struct kmm_dev *kd);
+int kmm_fall_back(struct kmm_dev *kd, const char *reason);
+enum kmm_memmap_at kmm_block_memmap_at(struct kmm_dev *kd, u64 start);
+const char *kmm_at_name(enum kmm_memmap_at at);
+unsigned long kmm_count_at(struct kmm_dev *kd, enum kmm_memmap_at at);
+extern const char kmm_why_refused[];
+extern const char kmm_why_silent[];
+
+/* ram.c */
+int kmm_ram_promise(struct kmm_dev *kd);
+void kmm_ram_release(struct kmm_dev *kd);
+
+/* online.c */
+int kmm_online_init(void);
+void kmm_online_exit(void);
+void kmm_plan_holds(struct kmm_dev *kd);
+void kmm_bind_begin(struct kmm_dev *kd);
+void kmm_bind_end(struct kmm_dev *kd);
+void kmm_untrack(struct kmm_dev *kd);
+void kmm_hold_probe(struct kmm_dev *kd, bool on);
+void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,
+		     unsigned long *normal, unsigned long *offline);
+const char *kmm_online_request(struct kmm_dev *kd);
+void kmm_report_online(struct kmm_dev *kd);
 
 /* sysfs.c */
 extern const struct attribute_group *kmm_dev_groups[];

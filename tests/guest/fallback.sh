@@ -21,8 +21,12 @@ bs=$(memblock_bytes)
 start=$(($(cat "/sys/bus/dax/devices/$dev/resource")))
 size=$(cat "/sys/bus/dax/devices/$dev/size")
 blocks=$(((start + size) / bs - (start + bs - 1) / bs))
-if kver_ge 6.6; then
-	why="the kernel put the memmap in system RAM (memory_hotplug.memmap_on_memory is off)"
+# 6.9+ say so up front (mhp_supports_memmap_on_memory()); 6.6-6.8 only
+# show it in the page tables; <= 6.5 answer the add with -EINVAL.
+if kver_ge 6.9; then
+	why="the kernel declines MHP_MEMMAP_ON_MEMORY (memory_hotplug.memmap_on_memory is off)"
+elif kver_ge 6.6; then
+	why="the kernel put the memmap in system RAM"
 else
 	why="the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)"
 fi

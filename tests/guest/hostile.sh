@@ -65,7 +65,7 @@ dmesg_mark
 echo 2 >$params/fail_add_at
 check "bind of $A with add #2 failing fails" \
 	bash -c "! daxctl reconfigure-device --mode=system-ram $A"
-check "the injected failure happened" test "$(dmesg_count "injecting a failure into memory block add #2")" -ge 1
+check "the injected failure happened" test "$(dmesg_count "injecting a failure into memory add call #2")" -ge 1
 untouched "failed bind" "$A"
 echo 0 >$params/fail_add_at
 check "retry of $A succeeds" daxctl reconfigure-device --mode=system-ram "$A"

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Where each block's memmap goes, decided once per device before its first
+ * block, and where it went, read back from the page tables after each add.
+ * MHP_MEMMAP_ON_MEMORY is only a request: <= 6.5 refuses it with -EINVAL
+ * unless booted with memory_hotplug.memmap_on_memory, 6.6-6.8 quietly put
+ * the memmap in RAM, and only 6.9+ say up front what they will do.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/memory.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/mmzone.h>
+#include <kmem_mom/kmem_mom.h>
+
+/* Fallback reasons, also shown in sysfs. */
+static const char kmm_why_declined[] =
+	"the kernel declines MHP_MEMMAP_ON_MEMORY (memory_hotplug.memmap_on_memory is off)";
+const char kmm_why_refused[] =
+	"the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)";
+const char kmm_why_silent[] = "the kernel put the memmap in system RAM";
+
+static const char kmm_fix[] =
+	"boot with memory_hotplug.memmap_on_memory=1 to place it on the device";
+
+/* Bytes of struct page needed to describe one memory block. */
+u64 kmm_block_memmap_bytes(void)
+{
+	return PHYS_PFN(memory_block_size_bytes()) * sizeof(struct page);
+}
+
+/*
+ * The memmap cannot go on the device.  Record why (once per device) and
+ * either carry on with system RAM or fail the bind, as memmap_fallback says.
+ */
+int kmm_fall_back(struct kmm_dev *kd, const char *reason)
+{
+	struct device *dev = &kd->dev_dax->dev;
+
+	if (!kd->may_fall_back) {
+		dev_err(dev,
+			"memmap cannot be placed on the device (%s) and memmap_fallback=0: failing the bind\n",
+			reason);
+		return -EOPNOTSUPP;
+	}
+	if (!kd->fallback_reason) {
+		kd->fallback_reason = reason;
+		dev_warn(dev, "memmap goes to system RAM: %s; %s\n", reason,
+			 kmm_fix);
+	}
+	kd->on_device = false;
+	kmm_plan_holds(kd);
+	return 0;
+}
+
+/*
+ * The plan, before anything is added: the memmap on the device only if it
+ * was asked for and the kernel can do it.  Where the kernel cannot say, the
+ * first add tells (add.c).  Deciding up front matters: a memmap meant for
+ * RAM must be allocated before any block of the device can be online in a
+ * kernel zone, or the allocator, preferring the device's node, puts it
+ * there (see online.c).
+ */
+int kmm_choose_placement(struct kmm_dev *kd)
+{
+	int supported;
+
+	kd->on_device = kd->want_device;
+	kd->ask_first_add = false;
+	if (kd->want_device) {
+		supported = kmm_mhp_memmap_supported();
+		if (!supported)
+			return kmm_fall_back(kd, kmm_why_declined);
+		kd->ask_first_add = supported < 0;
+	}
+	kmm_plan_holds(kd);
+	return 0;
+}
+
+/* Is @phys inside a block this device has added? */
+static bool kmm_dev_owns(struct kmm_dev *kd, phys_addr_t phys)
+{
+	u64 bs = memory_block_size_bytes();
+	int i;
+
+	for (i = 0; i < kd->nr_range; i++) {
+		struct kmm_range *r = &kd->ranges[i];
+
+		if (r->nr_added && phys >= r->range.start &&
+		    phys <= r->range.end)
+			return kmm_block_added(kd, r,
+					       (phys - r->range.start) / bs);
+	}
+	return false;
+}
+
+static enum kmm_memmap_at kmm_phys_at(struct kmm_dev *kd, u64 block,
+				      phys_addr_t phys)
+{
+	if (phys >= block && phys < block + memory_block_size_bytes())
+		return KMM_AT_DEVICE;
+	if (kmm_dev_owns(kd, phys))
+		return KMM_AT_OWN;
+	/* Sections present at boot are "early"; hot-added ones are not. */
+	if (early_section(__pfn_to_section(PHYS_PFN(phys))))
+		return KMM_AT_RAM;
+	return KMM_AT_HOTPLUG;
+}
+
+/*
+ * Where the memmap of the added block at @start lives.  The vmemmap is
+ * populated a PMD (one section's worth of struct pages on x86-64) at a
+ * time, each PMD from wherever the allocator found room: sample the first
+ * and the last struct page of every section, and keep the worst answer.
+ */
+enum kmm_memmap_at kmm_block_memmap_at(struct kmm_dev *kd, u64 start)
+{
+	unsigned long pfn = PHYS_PFN(start);
+	unsigned long end = PHYS_PFN(start + memory_block_size_bytes());
+	enum kmm_memmap_at at = KMM_AT_DEVICE;
+
+	for (; pfn < end; pfn += PAGES_PER_SECTION) {
+		at = max(at, kmm_phys_at(kd, start, kmm_memmap_phys(pfn)));
+		at = max(at, kmm_phys_at(kd, start,
+					 kmm_memmap_phys(pfn + PAGES_PER_SECTION -
+							 1)));
+	}
+	return at;
+}
+
+const char *kmm_at_name(enum kmm_memmap_at at)
+{
+	static const char *const names[KMM_NR_AT] = {
+		[KMM_AT_DEVICE] = "on the block itself",
+		[KMM_AT_RAM] = "in boot-time system RAM",
+		[KMM_AT_HOTPLUG] = "in memory hot-added by another driver",
+		[KMM_AT_OWN] = "in another block of this device",
+	};
+
+	return at < KMM_NR_AT ? names[at] : "nowhere known";
+}
+
+/* Blocks added now whose memmap was found at @at. */
+unsigned long kmm_count_at(struct kmm_dev *kd, enum kmm_memmap_at at)
+{
+	unsigned long n = 0, b;
+
+	for (b = 0; b < kd->nr_blocks; b++)
+		n += kd->at[b] == at;
+	return n;
+}
