@@ -57,6 +57,8 @@ scenarios=(
 	"load-short|tests/guest/load.sh|hmem|$mom|env=KMM_LOAD_CYCLES=3"
 	"faults-short|tests/guest/faults.sh|multi|$mom|fi env=KMM_CONCURRENT=5"
 	"selftest-6.1|tests/guest/selftest.sh|hmem|$mom|kselftest series=6.1"
+	# The kernel's online policy unpinned, udev binding devices (issue 9).
+	"policy-dev|tests/guest/policy.sh|hmem|$mom|env=KMM_UDEV=1 env=KMM_CASES=kmem:booted:ram,mom:booted:device,mom:booted:ram,movable:booted:device,movable:booted:ram"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Movable timeout=900"
 	"integrity-normal-device|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Normal env=KMM_PLACEMENTS=device timeout=900"

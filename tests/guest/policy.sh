@@ -1,0 +1,267 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The kernel's own online policy, as users meet it: nothing is pinned but
+# what a case names.  udevd runs (KMM_UDEV=1) and kmem_mom is installed with
+# its modprobe.d and udev rules, as on a host.  KMM_CASES lists the cases,
+# comma-separated, each DRIVER:POLICY:PLACEMENT, run in order in this guest:
+#   DRIVER     kmem     the in-tree kmem (kmem_mom not installed)
+#              mom      kmem_mom, online=kernel (the default)
+#              movable  kmem_mom, online=movable
+#   POLICY     booted (as the kernel booted: online on Debian 6.12 and 7.3,
+#              offline on 6.1), offline, online, online_kernel,
+#              online_movable (auto_online_blocks), or auto-movable
+#              (online, with memory_hotplug.online_policy=auto-movable)
+#   PLACEMENT  device   memmap_on_memory=1, booted with the boot parameter
+#              fallback memmap_on_memory=1, booted without it
+#              ram      memmap_on_memory=0
+# hmem and CXL devices are bound on arrival on 6.3+ (udev loads "kmem" for
+# the device, whose driver takes it); pmem, and hmem on 6.1, go through
+# daxctl reconfigure-device, with --force where the policy auto-onlines,
+# as a user must.  Each case measures node 0's DRAM, node 1's MemTotal,
+# MemFree and present - managed, and every block's zone; kmem_mom's sysfs
+# must agree with what was measured; then the device goes back to devdax
+# with nothing left behind, or, where the kernel itself pinned a
+# ZONE_NORMAL block (7.x), the refusal is honest and the case is the
+# guest's last.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+aob=/sys/devices/system/memory/auto_online_blocks
+opol=/sys/module/memory_hotplug/parameters/online_policy
+mdir=/etc/modprobe.d
+booted_aob=$(cat $aob)
+booted_opol=$(cat $opol)
+boot_param=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)
+
+[ -n "${KMM_CASES:-}" ] || bail_out "KMM_CASES lists DRIVER:POLICY:PLACEMENT cases"
+tap_plan
+diag "kernel $(kver), device $KMM_DEVICE, booted: auto_online_blocks=$booted_aob" \
+	"online_policy=$booted_opol memory_hotplug.memmap_on_memory=$boot_param"
+[ "${KMM_UDEV:-}" = 1 ] && pgrep -x systemd-udevd >/dev/null ||
+	bail_out "udevd is not running (KMM_UDEV=1)"
+
+# Coldplug with the driver kept out: the cases load it.
+mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
+printf 'install kmem /bin/true\nblacklist kmem_mom\n' >$mdir/kmm-case.conf
+# udevd's module loader reads modprobe.d when it starts or reloads.
+udevadm control --reload
+udevadm trigger --action=add
+udevadm settle
+dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
+udevadm settle
+node=$(dax_node "$dev")
+n=$(dax_fit_memblocks "$dev")
+memmap_kb=$(($(memmap_bytes "$n") / 1024))
+how=daxctl
+if [ "$KMM_DEVICE" != pmem ] && kver_ge 6.3; then
+	how=arrival
+	check_eq "$dev waits unbound (no KMEM-type driver yet)" "" "$(dax_driver "$dev")"
+fi
+diag "$dev on node $node: $n blocks, memmap $memmap_kb kB; bound by $how"
+
+set_policy() {
+	case $1 in
+	booted) echo "$booted_aob" >$aob && echo "$booted_opol" >$opol ;;
+	auto-movable) echo online >$aob && echo auto-movable >$opol ;;
+	*) echo "$1" >$aob && echo contig-zones >$opol ;;
+	esac
+}
+
+# use_driver DRIVER PLACEMENT: what modprobe kmem (daxctl, udev) loads.
+use_driver() {
+	local on=1 online=kernel
+	rm -f $mdir/kmem_mom.conf $mdir/kmm-case.conf
+	if [ "$1" = kmem ]; then
+		# A host without kmem_mom; udev's alias load must not find it.
+		echo "blacklist kmem_mom" >$mdir/kmm-case.conf
+		return 0
+	fi
+	[ "$2" = ram ] && on=0
+	[ "$1" = movable ] && online=movable
+	cp /tmp/kmem_mom.conf $mdir/kmem_mom.conf
+	echo "options kmem_mom memmap_on_memory=$on online=$online" >$mdir/kmm-case.conf
+}
+
+# The zone every block should end in: MOVABLE where the policy or
+# online=movable says so; a kernel zone where the policy onlines by itself
+# into one (on a memory-only node, "online" and auto-movable both do: the
+# NUMA-aware auto-movable ratio finds no boot memory on the node); offline
+# where nothing onlines them (daxctl onlines to MOVABLE).
+want_zones() { # DRIVER POLICY
+	local pol=$2
+	[ "$pol" = booted ] && pol=$booted_aob
+	if [ "$pol" = offline ]; then
+		[ $how = daxctl ] && echo "$n 0 0" || echo "0 0 $n"
+	elif [ "$1" = movable ] || [ "$pol" = online_movable ]; then
+		echo "$n 0 0"
+	else
+		echo "0 $n 0"
+	fi
+}
+
+# dev_zones: the device's blocks as "MOVABLE NORMAL OFFLINE", from sysfs.
+dev_zones() {
+	local d=/sys/bus/dax/devices/$dev start end bs b a mv=0 nm=0 off=0
+	start=$(($(cat "$d/resource"))) bs=$(memblock_bytes)
+	end=$((start + $(cat "$d/size")))
+	for b in /sys/devices/system/memory/memory[0-9]*; do
+		a=$((${b##*memory} * bs))
+		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] || continue
+		if [ "$(cat "$b/state")" != online ]; then
+			off=$((off + 1))
+		elif [ "$(cat "$b/valid_zones")" = Movable ]; then
+			mv=$((mv + 1))
+		else
+			nm=$((nm + 1))
+		fi
+	done
+	echo "$mv $nm $off"
+}
+
+bind() { # bind TAG
+	local force=
+	if [ $how = arrival ]; then
+		# What udev does when the device appears: load its driver.
+		udevadm trigger --action=add "/sys/bus/dax/devices/$dev"
+		udevadm settle
+		check_eq "$1 bound to kmem on arrival" kmem "$(dax_driver "$dev")"
+		return 0
+	fi
+	if [ "$(cat $aob)" != offline ]; then
+		out=$(daxctl reconfigure-device --mode=system-ram "$dev" 2>&1) && rc=0 || rc=$?
+		if [ $rc != 0 ] && [[ $out == *"kernel policy will auto-online memory, aborting"* ]] &&
+			[ -z "$(dax_driver "$dev")" ]; then
+			ok "$1 daxctl without --force aborts: kernel policy will auto-online memory"
+		else
+			not_ok "$1 daxctl without --force aborts: kernel policy will auto-online memory" \
+				"exit $rc, driver '$(dax_driver "$dev")'" "$out"
+		fi
+		force=--force
+	fi
+	check "$1 daxctl reconfigure-device --mode=system-ram $force" \
+		daxctl reconfigure-device --mode=system-ram $force "$dev"
+	udevadm settle
+}
+
+stuck=
+rows=()
+run_case() { # run_case DRIVER POLICY PLACEMENT
+	local drv=$1 pol=$2 place=$3 t="[$1:$2:$3]" d0 d1 d2 mm0 mm1 blocks0
+	local zones want total used unmanaged sysfs= gb out rc mom=1
+	[ "$drv" = kmem ] && mom=
+	if [ -n "$stuck" ]; then
+		not_ok "$t not run: $stuck"
+		return 0
+	fi
+	case $place in
+	device) [ "$boot_param" != N ] || { not_ok "$t needs memory_hotplug.memmap_on_memory=1"; return 0; } ;;
+	fallback) [ "$boot_param" = N ] || { not_ok "$t needs a boot without memory_hotplug.memmap_on_memory"; return 0; } ;;
+	esac
+	use_driver "$drv" "$place"
+	udevadm control --reload
+	set_policy "$pol"
+	# Unbound: device_dax's own memmap would pollute the window.
+	[ -z "$(dax_driver "$dev")" ] || daxctl disable-device "$dev" >/dev/null
+	settle
+	d0=$(dram_free_kb 0) mm0=$(memmap_pages) blocks0=$(node_memblocks "$node")
+	cp /proc/iomem /tmp/iomem.0
+	dmesg_mark
+
+	bind "$t"
+	check_eq "$t all $n blocks added" "$n" "$(dax_memblocks "$dev")"
+	zones=$(dev_zones) want=$(want_zones "$drv" "$pol")
+	check_eq "$t zones of its blocks (movable normal offline)" "$want" "$zones"
+	settle
+	d1=$(dram_free_kb 0) mm1=$(memmap_pages)
+	total=$(node_meminfo_kb "$node" MemTotal)
+	used=$((total - $(dram_free_kb "$node")))
+	unmanaged=$(node_unmanaged_pages "$node")
+	[ -n "$mom" ] && sysfs="$(mom_attr_or "$dev" memmap_device_blocks)/$(mom_attr_or "$dev" memmap_ram_blocks)/$(mom_attr_or "$dev" memmap_hotplug_blocks)"
+	diag "$t node0 DRAM spent $((d0 - d1)) kB; node$node MemTotal $total kB, used $used kB," \
+		"present-managed $unmanaged pages; nr_memmap_pages ${mm0:-n/a} -> ${mm1:-n/a};" \
+		"sysfs device/ram/hotplug ${sysfs:--}; zones $zones"
+
+	if [ -n "$mom" ]; then
+		if [ "$place" = device ]; then
+			within "$t memmap on the device: node0 DRAM spent < 1 MiB" $((d0 - d1)) -1024 1023
+			check_eq "$t sysfs: device/ram/hotplug blocks" "$n/0/0" "$sysfs"
+		else
+			within "$t memmap in RAM: node0 DRAM spent = memmap +-1 MiB" $((d0 - d1)) \
+				$((memmap_kb - 1024)) $((memmap_kb + 1024))
+			check_eq "$t sysfs: device/ram/hotplug blocks" "0/$n/0" "$sysfs"
+		fi
+		if [ "$place" = fallback ]; then
+			check "$t the fallback is explained" test "$(mom_attr_or "$dev" memmap_fallback_reason)" != none
+		fi
+		check_eq "$t sysfs zones match the measured ones" "$zones" \
+			"$(mom_attr_or "$dev" online_movable_blocks) $(mom_attr_or "$dev" online_normal_blocks) $(mom_attr_or "$dev" offline_blocks)"
+		check_eq "$t nothing left for userspace to online" none "$(mom_attr_or "$dev" online_request)"
+		if [ "$drv" = movable ] && [ "$want" = "$n 0 0" ] && [ "$(cat $aob)" != online_movable ]; then
+			check_eq "$t held offline for udev, once" 1 "$(dmesg_count "$dev: $n memory block\\(s\\) held offline \\(online=movable\\)")"
+		elif [ "$want" = "0 $n 0" ]; then
+			check_eq "$t ZONE_NORMAL by policy is named, with the fix" 1 \
+				"$(dmesg_count "$dev: the kernel's online policy put $n of $n memory block\\(s\\) in ZONE_NORMAL.*online=movable")"
+		fi
+	fi
+	# What the memmap measures to, online blocks only (offline ones are not
+	# in MemTotal, and a memmap on the device is counted as they online).
+	if [ "${zones##* }" = 0 ] && [ -n "$mom" ]; then
+		if [ "$place" = device ]; then
+			check_eq "$t node$node MemTotal = device - memmap" $((n * $(memblock_bytes) / 1024 - memmap_kb)) "$total"
+			check_eq "$t node$node present-managed = memmap pages" $((memmap_kb / 4)) "$unmanaged"
+		else
+			check_eq "$t node$node MemTotal = whole device" $((n * $(memblock_bytes) / 1024)) "$total"
+			check_eq "$t node$node present-managed = 0" 0 "$unmanaged"
+		fi
+		# A memmap chained into the device's own blocks shows here.
+		within "$t node$node MemFree: the device's memory is free (used kB)" "$used" 0 2048
+		if [ -n "$mm0" ]; then
+			check_eq "$t nr_memmap_pages grew by the memmap" $((memmap_kb / 4)) $((mm1 - mm0))
+		fi
+	fi
+
+	# Give it back.  A ZONE_NORMAL block can hold the kernel's own
+	# allocations: 7.x puts the new node's kswapd and kcompactd there.
+	gb=ok
+	[ "$want" = "0 $n 0" ] && kver_ge 7.0 && gb=stuck
+	out=$(daxctl reconfigure-device --mode=devdax --force "$dev" 2>&1) && rc=0 || rc=$?
+	if [ $gb = ok ]; then
+		check "$t back to devdax" test $rc = 0
+		[ $rc = 0 ] || diag "$out"
+		[ -n "$mom" ] && check_eq "$t counters: nothing added, nothing stranded" "0 0 0" "$(mom_counters)"
+		daxctl disable-device "$dev" >/dev/null 2>&1 || true
+		settle
+		d2=$(dram_free_kb 0)
+		check_eq "$t node$node memory blocks are gone" "$blocks0" "$(node_memblocks "$node")"
+		check "$t /proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
+		within "$t DRAM back within 1 MiB" $((d0 - d2)) -1024 1023
+		modprobe -r kmem_mom kmem 2>/dev/null || true
+		check "$t driver unloaded" bash -c '! grep -qE "^(kmem|kmem_mom) " /proc/modules'
+	else
+		diag "$t daxctl: $out"
+		if [ $rc != 0 ] && [[ $out == *"Device or resource busy"* ]]; then
+			ok "$t the kernel pinned a ZONE_NORMAL block: daxctl says EBUSY"
+		else
+			not_ok "$t the kernel pinned a ZONE_NORMAL block: daxctl says EBUSY" "exit $rc" "$out"
+		fi
+		check_eq "$t the device stays bound, whole" "kmem $n" "$(dax_driver "$dev") $(dax_memblocks "$dev")"
+		[ -n "$mom" ] && check_eq "$t counters: 1 device, $n blocks, 0 stranded" "1 $n 0" "$(mom_counters)"
+		check_eq "$t nothing claims to be stranded" 0 "$(dmesg_count 'cannot be hotremoved')"
+		stuck="the device is held by the kernel since $t"
+		[ $rc != 0 ] || gb="ok (expected stuck)"
+	fi
+	[ $rc = 0 ] || [ $gb = stuck ] || gb="FAILED: $(tail -n 1 <<<"$out")"
+	rows+=("$drv|$pol|$place|$((d0 - d1))|$total|$used|$unmanaged|${sysfs:--}|${zones// //}|$gb")
+}
+
+for c in ${KMM_CASES//,/ }; do
+	IFS=: read -r drv pol place <<<"$c"
+	run_case "$drv" "$pol" "$place"
+done
+set_policy booted
+for r in "${rows[@]}"; do
+	echo "# policy|$(kver)|$KMM_DEVICE|$r"
+done
+tap_done
