@@ -32,8 +32,8 @@ static int kmm_add_call(struct kmm_dev *kd, u64 start, u64 size, mhp_t flags)
  * Blocks [@b, @b + @n) of range @r are added.  Until the page tables are
  * read, assume the worst of where their memmaps are.
  */
-static void kmm_added(struct kmm_dev *kd, struct kmm_range *r,
-		      unsigned long b, unsigned long n)
+static void kmm_added(struct kmm_dev *kd, struct kmm_range *r, unsigned long b,
+		      unsigned long n)
 {
 	memset(&kd->at[r->first + b], KMM_AT_OWN, n);
 	r->nr_added += n;
@@ -122,7 +122,7 @@ static int kmm_ask_first_add(struct kmm_dev *kd, int i)
 	if (kmm_mhp_refuses_with_einval()) {
 		rc = kmm_add_call(kd, r->range.start, bs, MHP_MEMMAP_ON_MEMORY);
 		if (rc == -EINVAL)
-			return kmm_fall_back(kd, kmm_why_refused);
+			return kmm_fall_back(kd, KMM_WHY_REFUSED);
 		if (rc)
 			return rc;
 		kmm_added(kd, r, 0, 1);
@@ -142,7 +142,7 @@ static int kmm_ask_first_add(struct kmm_dev *kd, int i)
 	kmm_hold_probe(kd, false);
 	if (rc)
 		return rc;
-	return at == KMM_AT_DEVICE ? 0 : kmm_fall_back(kd, kmm_why_silent);
+	return at == KMM_AT_DEVICE ? 0 : kmm_fall_back(kd, KMM_WHY_SILENT);
 }
 
 static int kmm_add_range_on_device(struct kmm_dev *kd, int i)

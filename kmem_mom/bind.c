@@ -115,12 +115,18 @@ static void kmm_free_dev(struct kmm_dev *kd)
 
 static void kmm_report_bind(struct kmm_dev *kd)
 {
-	dev_info(&kd->dev_dax->dev,
+	struct device *dev = &kd->dev_dax->dev;
+	u64 mib = (u64)kd->nr_blocks * memory_block_size_bytes() >> 20;
+	unsigned long on_device = kmm_count_at(kd, KMM_AT_DEVICE);
+	unsigned long in_ram = kmm_count_at(kd, KMM_AT_RAM);
+	unsigned long hot = kmm_count_at(kd, KMM_AT_HOTPLUG);
+
+	/* One message per line; clang-format would break after "dev_info(". */
+	/* clang-format off */
+	dev_info(dev,
 		 "node %d +%llu MiB; memmap blocks: %lu on the device, %lu in RAM, %lu in other hot-added memory\n",
-		 kd->nid,
-		 (u64)kd->nr_blocks * memory_block_size_bytes() >> 20,
-		 kmm_count_at(kd, KMM_AT_DEVICE), kmm_count_at(kd, KMM_AT_RAM),
-		 kmm_count_at(kd, KMM_AT_HOTPLUG));
+		 kd->nid, mib, on_device, in_ram, hot);
+	/* clang-format on */
 	kmm_report_online(kd);
 }
 
@@ -129,6 +135,7 @@ int kmm_probe(struct dev_dax *dev_dax)
 	struct device *dev = &dev_dax->dev;
 	unsigned long stuck;
 	struct kmm_dev *kd;
+	u64 total;
 	int nid, rc;
 
 	rc = kmm_check_abi(dev_dax);
@@ -177,8 +184,9 @@ int kmm_probe(struct dev_dax *dev_dax)
 	}
 	init_node_memory_type(nid, kd->mtype);
 
-	rc = memory_group_register_static(nid, PFN_UP(kd->nr_blocks *
-						      memory_block_size_bytes()));
+	total = kd->nr_blocks * memory_block_size_bytes();
+
+	rc = memory_group_register_static(nid, PFN_UP(total));
 	if (rc < 0)
 		goto err_clear_tier;
 	kd->mgid = rc;

@@ -55,8 +55,8 @@ static bool kmm_refuse_online(struct kmm_dev *kd, int i, enum zone_type zone)
 {
 	if (!kd->binding)
 		return false;
-	if (!kd->probing && (zone == ZONE_MOVABLE ||
-			     !(kd->hold_all || kd->ranges[i].hold)))
+	if (!kd->probing &&
+	    (zone == ZONE_MOVABLE || !(kd->hold_all || kd->ranges[i].hold)))
 		return false;
 	kd->held_zone = zone;
 	return true;
@@ -80,8 +80,9 @@ static int kmm_memory_notify(struct notifier_block *nb, unsigned long action,
 			     void *data)
 {
 	const struct memory_notify *mn = data;
-	struct kmm_dev *kd;
 	int ret = NOTIFY_OK, i;
+	enum zone_type zone;
+	struct kmm_dev *kd;
 
 	if (action != MEM_GOING_ONLINE && action != MEM_ONLINE &&
 	    action != MEM_OFFLINE)
@@ -92,11 +93,13 @@ static int kmm_memory_notify(struct notifier_block *nb, unsigned long action,
 		i = kmm_range_of(kd, mn->start_pfn);
 		if (i < 0)
 			continue;
-		/* The core has linked the pages to the zone it chose. */
-		if (action != MEM_GOING_ONLINE)
+		if (action != MEM_GOING_ONLINE) {
 			kmm_track_request(kd, action);
-		else if (kmm_refuse_online(
-				 kd, i, page_zonenum(pfn_to_page(mn->start_pfn))))
+			break;
+		}
+		/* The core has linked the pages to the zone it chose. */
+		zone = page_zonenum(pfn_to_page(mn->start_pfn));
+		if (kmm_refuse_online(kd, i, zone))
 			ret = notifier_from_errno(-EBUSY);
 		break;
 	}
@@ -184,8 +187,8 @@ void kmm_untrack(struct kmm_dev *kd)
 void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,
 		     unsigned long *normal, unsigned long *offline)
 {
+	unsigned long b, last;
 	struct page *page;
-	unsigned long b;
 	int i;
 
 	*movable = *normal = *offline = 0;
@@ -196,8 +199,8 @@ void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,
 			if (!kmm_block_added(kd, r, b))
 				continue;
 			/* The last page: never part of a memmap on the block. */
-			page = pfn_to_online_page(
-				PHYS_PFN(kmm_block_start(r, b + 1)) - 1);
+			last = PHYS_PFN(kmm_block_start(r, b + 1)) - 1;
+			page = pfn_to_online_page(last);
 			if (!page)
 				(*offline)++;
 			else if (page_zonenum(page) == ZONE_MOVABLE)
@@ -232,17 +235,22 @@ void kmm_report_online(struct kmm_dev *kd)
 	unsigned long movable, normal, offline;
 	const char *req = kmm_online_request(kd);
 
+	const char *why = kd->hold_all ?
+				  "online=movable" :
+				  "a memmap in RAM must not land on them";
+	const char *opt = kd->online == KMM_ONLINE_MOVABLE ? "" :
+							     " --no-movable";
+
 	kmm_count_zones(kd, &movable, &normal, &offline);
+	/* One message per line; clang-format would break after "dev_info(". */
+	/* clang-format off */
 	if (strcmp(req, "none"))
 		dev_info(dev,
 			 "%lu memory block(s) held offline (%s); online_request is %s: the kmem_mom udev rule onlines them, or run 'daxctl online-memory%s %s'\n",
-			 offline,
-			 kd->hold_all ? "online=movable" :
-					"a memmap in RAM must not land on them",
-			 req, kd->online == KMM_ONLINE_MOVABLE ? "" : " --no-movable",
-			 dev_name(dev));
+			 offline, why, req, opt, dev_name(dev));
 	else if (normal)
 		dev_warn(dev,
 			 "the kernel's online policy put %lu of %lu memory block(s) in ZONE_NORMAL: kernel allocations there can keep the device from being hot-removed; load kmem_mom with online=movable to keep them in ZONE_MOVABLE\n",
 			 normal, movable + normal + offline);
+	/* clang-format on */
 }

@@ -15,11 +15,12 @@
 #include <kmem_mom/kmem_mom.h>
 
 /* Fallback reasons, also shown in sysfs. */
-static const char kmm_why_declined[] =
-	"the kernel declines MHP_MEMMAP_ON_MEMORY (memory_hotplug.memmap_on_memory is off)";
-const char kmm_why_refused[] =
-	"the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)";
-const char kmm_why_silent[] = "the kernel put the memmap in system RAM";
+static const char *const kmm_whys[] = {
+	[KMM_WHY_DECLINED] =
+		"the kernel declines MHP_MEMMAP_ON_MEMORY (memory_hotplug.memmap_on_memory is off)",
+	[KMM_WHY_REFUSED] = "the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)",
+	[KMM_WHY_SILENT] = "the kernel put the memmap in system RAM",
+};
 
 static const char kmm_fix[] =
 	"boot with memory_hotplug.memmap_on_memory=1 to place it on the device";
@@ -34,9 +35,10 @@ u64 kmm_block_memmap_bytes(void)
  * The memmap cannot go on the device.  Record why (once per device) and
  * either carry on with system RAM or fail the bind, as memmap_fallback says.
  */
-int kmm_fall_back(struct kmm_dev *kd, const char *reason)
+int kmm_fall_back(struct kmm_dev *kd, enum kmm_why why)
 {
 	struct device *dev = &kd->dev_dax->dev;
+	const char *reason = kmm_whys[why];
 
 	if (!kd->may_fall_back) {
 		dev_err(dev,
@@ -71,7 +73,7 @@ int kmm_choose_placement(struct kmm_dev *kd)
 	if (kd->want_device) {
 		supported = kmm_mhp_memmap_supported();
 		if (!supported)
-			return kmm_fall_back(kd, kmm_why_declined);
+			return kmm_fall_back(kd, KMM_WHY_DECLINED);
 		kd->ask_first_add = supported < 0;
 	}
 	kmm_plan_holds(kd);
@@ -119,12 +121,12 @@ enum kmm_memmap_at kmm_block_memmap_at(struct kmm_dev *kd, u64 start)
 	unsigned long pfn = PHYS_PFN(start);
 	unsigned long end = PHYS_PFN(start + memory_block_size_bytes());
 	enum kmm_memmap_at at = KMM_AT_DEVICE;
+	unsigned long last;
 
 	for (; pfn < end; pfn += PAGES_PER_SECTION) {
+		last = pfn + PAGES_PER_SECTION - 1;
 		at = max(at, kmm_phys_at(kd, start, kmm_memmap_phys(pfn)));
-		at = max(at, kmm_phys_at(kd, start,
-					 kmm_memmap_phys(pfn + PAGES_PER_SECTION -
-							 1)));
+		at = max(at, kmm_phys_at(kd, start, kmm_memmap_phys(last)));
 	}
 	return at;
 }

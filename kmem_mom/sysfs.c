@@ -40,23 +40,24 @@ static ssize_t kmm_show_bytes(struct device *dev, char *buf,
 				  kmm_block_memmap_bytes());
 }
 
-#define KMM_PLACEMENT_ATTRS(name, at)                                         \
+/* memmap_<name>_blocks and memmap_<name>_bytes count KMM_AT_<NAME>. */
+#define KMM_PLACEMENT_ATTRS(name, NAME)                                       \
 	static ssize_t memmap_##name##_blocks_show(                           \
 		struct device *dev, struct device_attribute *attr, char *buf) \
 	{                                                                     \
-		return kmm_show_blocks(dev, buf, at);                         \
+		return kmm_show_blocks(dev, buf, KMM_AT_##NAME);              \
 	}                                                                     \
 	static DEVICE_ATTR_RO(memmap_##name##_blocks);                        \
 	static ssize_t memmap_##name##_bytes_show(                            \
 		struct device *dev, struct device_attribute *attr, char *buf) \
 	{                                                                     \
-		return kmm_show_bytes(dev, buf, at);                          \
+		return kmm_show_bytes(dev, buf, KMM_AT_##NAME);               \
 	}                                                                     \
 	static DEVICE_ATTR_RO(memmap_##name##_bytes)
 
-KMM_PLACEMENT_ATTRS(device, KMM_AT_DEVICE);
-KMM_PLACEMENT_ATTRS(ram, KMM_AT_RAM);
-KMM_PLACEMENT_ATTRS(hotplug, KMM_AT_HOTPLUG);
+KMM_PLACEMENT_ATTRS(device, DEVICE);
+KMM_PLACEMENT_ATTRS(ram, RAM);
+KMM_PLACEMENT_ATTRS(hotplug, HOTPLUG);
 
 static ssize_t memmap_fallback_reason_show(struct device *dev,
 					   struct device_attribute *attr,

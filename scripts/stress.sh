@@ -6,7 +6,8 @@
 # integrity across hot-remove, hot-add/remove under stress-ng, faults
 # (refused offline, add failure at every block, concurrent binds, rmmod
 # while bound), hostile input and an unprivileged user, the memmap-too-big
-# regression, and the kernel's own memory-hotplug selftest.
+# regression, the kernel's own memory-hotplug selftest, and the online-policy
+# matrix (every driver, policy, placement and device).
 #   stress.sh [-k KVER]... [-s SCENARIO]...   (passed on to tests/run.sh)
 # TAP on stdout; the last line is "N passed, N failed".  Each kernel's rows
 # of the summary table go to results/stress/<kver>.rows (a later run of
@@ -40,6 +41,7 @@ for k in $K61 $K612 $K73; do
 		echo "$k: $p guest runs passed, $f failed, $day"
 		grep -F "| $k |" "$KMM_TOP/build/summary-stress.md"
 	} >"$out/$k.rows"
+	grep -F "| $k |" "$KMM_TOP/build/policy-stress.md" >"$out/$k.policy" || true
 done
 {
 	echo "# make stress"
@@ -59,6 +61,20 @@ done
 		[ -f "$out/$k.rows" ] && tail -n +2 "$out/$k.rows"
 	done
 } >"$out/summary.md"
+{
+	echo "# make stress: the online-policy matrix"
+	echo
+	echo "tests/guest/policy.sh under every online policy, unpinned, with udevd"
+	echo "binding devices: the in-tree kmem (kmem), kmem_mom (mom) and kmem_mom"
+	echo "online=movable (movable); memmap on the device, fallback (booted without"
+	echo "memory_hotplug.memmap_on_memory) and memmap_on_memory=0 (ram).  Give-back"
+	echo "'stuck' is the honest refusal where the kernel pinned a ZONE_NORMAL block."
+	echo
+	head -n 2 "$KMM_TOP/build/policy-stress.md"
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.policy" ] && cat "$out/$k.policy"
+	done
+} >"$out/policy.md"
 echo "# $((($(date +%s) - t0) / 60)) min; summary in ${out#"$KMM_TOP"/}/summary.md"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]

@@ -9,7 +9,7 @@
 #		--out DIR
 #
 # DEVICE is one of the recipe_* functions below: none, hmem, pmem, multi,
-# nvdimm, nvdimm-nonuma, cxl.
+# pair, nvdimm, nvdimm-nonuma, cxl.
 #
 # The guest boots $KMM_STATE/rootfs/<rootfs>.cpio (tests/mkrootfs.sh;
 # default bookworm) with a small per-run cpio appended: the kernel's
@@ -30,7 +30,7 @@ usage() {
 usage: $0 --kernel KVER --device DEVICE --script PATH
 	[--rootfs bookworm|trixie] [--overlay DIR]... [--append "cmdline"]
 	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures] --out DIR
-DEVICE: none hmem pmem multi nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
+DEVICE: none hmem pmem multi pair nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
 EOT
 	exit 2
 }
@@ -176,6 +176,17 @@ recipe_multi() {
 		starts+=" ${r#*@}"
 	done
 	genv+=("KMM_DAX_RES=${starts# }")
+}
+
+# Two soft-reserved devices that share node1 and nothing else: A (512 MiB)
+# and B (384 MiB), with 128 MiB of reserved (not RAM) memory between them
+# so e820 keeps them apart, and no boot RAM on the node.  A memmap meant for
+# RAM finds the node's only ZONE_NORMAL memory in the other device.
+recipe_pair() {
+	numa_2x1g
+	kcmd+=" memmap=512M%4G-1+0xefffffff memmap=128M\$0x120000000"
+	kcmd+=" memmap=384M%0x128000000-1+0xefffffff"
+	genv+=("KMM_DAX_RES=0x100000000 0x128000000")
 }
 
 # QEMU NVDIMM with a label area.  QEMU carves the label area out of the

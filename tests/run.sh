@@ -37,17 +37,20 @@ done
 # Userland follows the kernel's Debian release: bookworm (daxctl/cxl 76) for
 # 6.1 and 6.12, trixie (81) for 7.x.
 mom=memory_hotplug.memmap_on_memory=1
+cases_env="env=KMM_UDEV=1 env=KMM_CASES"
 scenarios=(
 	"bind-hmem|tests/guest/bind.sh|hmem|$mom|"
 	"bind-pmem|tests/guest/bind.sh|pmem||"
 	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|"
 	"cost-hmem|tests/guest/cost.sh|hmem|$mom|"
-	"fallback-pmem|tests/guest/fallback.sh|pmem||"
+	"fallback-pmem|tests/guest/fallback.sh|pmem||fi"
 	"bind-nvdimm|tests/guest/bind.sh|nvdimm||"
 	"badnode-nvdimm|tests/guest/badnode.sh|nvdimm-nonuma||"
 	"cxl|tests/guest/cxl.sh|cxl|$mom|min=6.12"
 	"switch-multi|tests/guest/switch.sh|multi|$mom|"
 	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi sets=check,stress"
+	"takeover-hmem|tests/guest/takeover.sh|hmem|$mom|"
+	"neighbour-pair|tests/guest/neighbour.sh|pair|$mom|"
 	# Reliability (issue 5): short versions in check, full ones in stress.
 	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
 	"ramshort-bench48|tests/guest/ramshort.sh|bench|$mom|env=KMM_BENCH_GIB=48 sets=check,stress"
@@ -57,8 +60,21 @@ scenarios=(
 	"load-short|tests/guest/load.sh|hmem|$mom|env=KMM_LOAD_CYCLES=3"
 	"faults-short|tests/guest/faults.sh|multi|$mom|fi env=KMM_CONCURRENT=5"
 	"selftest-6.1|tests/guest/selftest.sh|hmem|$mom|kselftest series=6.1"
-	# The kernel's online policy unpinned, udev binding devices (issue 9).
-	"policy-dev|tests/guest/policy.sh|hmem|$mom|env=KMM_UDEV=1 env=KMM_CASES=kmem:booted:ram,mom:booted:device,mom:booted:ram,movable:booted:device,movable:booted:ram"
+	# The kernel's online policy unpinned, udev binding devices: every
+	# policy, device and placement at least once per kernel (the full
+	# product is policy_matrix, in stress).  7.x cannot give back a device
+	# the kernel onlined to ZONE_NORMAL, so there such a case ends a guest.
+	"policy-hmem|tests/guest/policy.sh|hmem|$mom|series=6.1 $cases_env=kmem:online:ram,mom:offline:device,mom:online:device,mom:online:ram,mom:online_kernel:device,mom:online_movable:ram,mom:auto-movable:device,movable:online:device,movable:online:ram"
+	"policy-pmem|tests/guest/policy.sh|pmem||series=6.1 $cases_env=kmem:online:ram,mom:online:fallback,movable:online:fallback,mom:online_movable:fallback,mom:auto-movable:fallback"
+	"policy-hmem|tests/guest/policy.sh|hmem|$mom|series=6.12 $cases_env=kmem:booted:ram,mom:booted:device,mom:booted:ram,mom:online_kernel:ram,mom:online_movable:device,mom:auto-movable:device,movable:booted:device,movable:booted:ram"
+	"policy-hmem-fallback|tests/guest/policy.sh|hmem||series=6.12 $cases_env=mom:booted:fallback,movable:booted:fallback,mom:auto-movable:fallback,mom:online_kernel:fallback"
+	"policy-cxl|tests/guest/policy.sh|cxl|$mom|series=6.12 $cases_env=mom:booted:device,mom:booted:ram,movable:booted:ram"
+	"policy-pmem|tests/guest/policy.sh|pmem||series=6.12 $cases_env=kmem:booted:ram,mom:booted:fallback,movable:booted:ram"
+	"policy-hmem|tests/guest/policy.sh|hmem|$mom|series=7.3 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,mom:booted:device"
+	"policy-hmem-ram|tests/guest/policy.sh|hmem|$mom|series=7.3 $cases_env=mom:online_movable:ram,mom:booted:ram"
+	"policy-hmem-fallback|tests/guest/policy.sh|hmem||series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:fallback,mom:auto-movable:fallback"
+	"policy-cxl|tests/guest/policy.sh|cxl|$mom|series=7.3 $cases_env=movable:booted:device,mom:online_movable:ram,mom:online_kernel:device"
+	"policy-pmem|tests/guest/policy.sh|pmem||series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:ram,kmem:booted:ram"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Movable timeout=900"
 	"integrity-normal-device|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Normal env=KMM_PLACEMENTS=device timeout=900"
@@ -67,6 +83,52 @@ scenarios=(
 	"faults|tests/guest/faults.sh|multi|$mom|sets=stress fi env=KMM_CONCURRENT=50 timeout=1200"
 	"selftest|tests/guest/selftest.sh|hmem|$mom|kselftest sets=stress"
 )
+
+# The policy matrix of make stress: every driver (in-tree kmem, kmem_mom,
+# kmem_mom online=movable), online policy and placement, on every device.
+# One guest per series, device and boot parameter holds every case the
+# kernel can give back; on 7.x a case that ends in ZONE_NORMAL cannot be
+# given back (the node's kswapd lives there), so it gets a guest of its own.
+policy_matrix() {
+	local series dev param drv pol place cases normal c n
+	for series in 6.1 6.12 7.3; do
+		for dev in hmem cxl pmem; do
+			[ "$dev/$series" = cxl/6.1 ] && continue
+			for param in on off; do
+				cases=() normal=()
+				for drv in kmem mom movable; do
+					for pol in booted online online_kernel online_movable auto-movable; do
+						# Debian 6.12 and 7.3 boot with "online".
+						[ "$pol" = online ] && [ "$series" != 6.1 ] && continue
+						for place in device ram fallback; do
+							case $param/$place in
+							on/fallback | off/device | off/ram) continue ;;
+							esac
+							[ "$drv" = kmem ] && [ "$place" != ram ] && continue
+							c=$drv:$pol:$place
+							if [ "$series" = 7.3 ] && [ "$drv" != movable ] &&
+								[[ " booted online online_kernel auto-movable " == *" $pol "* ]]; then
+								normal+=("$c")
+							else
+								cases+=("$c")
+							fi
+						done
+					done
+				done
+				[ "$param" = on ] && param=$mom || param=
+				n=0
+				c=$(IFS=,; echo "${cases[*]}")
+				scenarios+=("matrix-$dev${param:+-param}|tests/guest/policy.sh|$dev|$param|sets=stress series=$series timeout=1800 $cases_env=$c")
+				for c in ${normal[@]+"${normal[@]}"}; do
+					n=$((n + 1))
+					scenarios+=("matrix-$dev${param:+-param}-normal$n|tests/guest/policy.sh|$dev|$param|sets=stress series=$series timeout=600 $cases_env=$c")
+				done
+			done
+		done
+	done
+}
+policy_matrix
+
 case $set in
 check | stress) ;;
 *) kmm_die "-S $set: want check or stress" ;;
@@ -102,6 +164,14 @@ add_rows() { # add_rows KVER NAME TAPFILE RC
 		[ "$4" = 0 ] || result=fail
 		echo "| $check | $1 | $iter | $result | $lost | $drift |"
 	done <<<"$rows" >>"$table"
+}
+
+# The policy table: one row per "# policy|..." line (tests/guest/policy.sh).
+ptable=$KMM_TOP/build/policy-$set.md
+printf '%s\n' "| kernel | device | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 used (kB) | present - managed (pages) | sysfs device/ram/hotplug | zones movable/normal/offline | give-back |" \
+	"|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
+add_policy_rows() { # add_policy_rows TAPFILE
+	grep '^# policy|' "$1" | cut -d'|' -f2- | sed 's/^/| /; s/|/ | /g; s/$/ |/' >>"$ptable" || true
 }
 
 n=0 pass=0 fail=0
@@ -151,6 +221,7 @@ for kver in "${kernels[@]}"; do
 			--out "$out" >"$out.tap" 2>"$out.err"
 		rc=$?
 		add_rows "$kver" "$name" "$out.tap" $rc
+		add_policy_rows "$out.tap"
 		sed 's/^/    /' "$out.tap"
 		retry=
 		grep -q '^# kmm-boot-retry' "$out.tap" && retry="; booted twice, the first boot died before /init"
@@ -168,6 +239,10 @@ echo "1..$n"
 if [ "$(wc -l <"$table")" -gt 2 ]; then
 	echo "# summary ($set):"
 	sed 's/^/# /' "$table"
+fi
+if [ "$(wc -l <"$ptable")" -gt 2 ]; then
+	echo "# online policies ($set):"
+	sed 's/^/# /' "$ptable"
 fi
 echo "# guest suite: $pass passed, $fail failed"
 [ $fail = 0 ]

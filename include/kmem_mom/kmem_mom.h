@@ -25,6 +25,13 @@ enum kmm_memmap_at {
 	KMM_AT_NONE = KMM_NR_AT, /* the block is not added */
 };
 
+/* Why a memmap requested on the device went to RAM (placement.c). */
+enum kmm_why {
+	KMM_WHY_DECLINED, /* 6.9+ say so up front */
+	KMM_WHY_REFUSED, /* <= 6.5 answer the add with -EINVAL */
+	KMM_WHY_SILENT, /* 6.6-6.8 put it in RAM without a word */
+};
+
 /* The module parameter "online": who decides how blocks come online. */
 enum kmm_online {
 	KMM_ONLINE_KERNEL, /* the kernel's auto-online policy, as with kmem */
@@ -116,12 +123,10 @@ unsigned long kmm_release_ranges(struct kmm_dev *kd, bool offline);
 /* placement.c */
 u64 kmm_block_memmap_bytes(void);
 int kmm_choose_placement(struct kmm_dev *kd);
-int kmm_fall_back(struct kmm_dev *kd, const char *reason);
+int kmm_fall_back(struct kmm_dev *kd, enum kmm_why why);
 enum kmm_memmap_at kmm_block_memmap_at(struct kmm_dev *kd, u64 start);
 const char *kmm_at_name(enum kmm_memmap_at at);
 unsigned long kmm_count_at(struct kmm_dev *kd, enum kmm_memmap_at at);
-extern const char kmm_why_refused[];
-extern const char kmm_why_silent[];
 
 /* ram.c */
 int kmm_ram_promise(struct kmm_dev *kd);

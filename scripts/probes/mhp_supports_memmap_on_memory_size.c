@@ -10,4 +10,5 @@
  */
 #include <linux/memory_hotplug.h>
 
-static bool (*kmm_probe)(unsigned long) __maybe_unused = mhp_supports_memmap_on_memory;
+static bool (*kmm_probe)(unsigned long)
+	__maybe_unused = mhp_supports_memmap_on_memory;

@@ -3,15 +3,17 @@
 #
 # memmap_on_memory=1 on a kernel booted WITHOUT memory_hotplug.memmap_on_memory:
 # the core will not put the memmap on the device.  6.1 says so with -EINVAL,
-# 6.12+ silently use system RAM; kmem_mom must notice either way, fall back
-# per block, say why once, and with memmap_fallback=0 fail the bind cleanly.
+# 6.9+ say so up front, 6.6-6.8 silently use system RAM; kmem_mom must
+# notice either way, put the memmap in RAM, say why once, and with
+# memmap_fallback=0 fail the bind cleanly.
+# Test build (make KMM_FAULT_INJECT=1), for the kernels that cannot say.
 set -euo pipefail
 . /kmm/lib.sh
 . /kmm/mem.sh
 
 policy=/sys/devices/system/memory/auto_online_blocks
 
-tap_plan 16
+tap_plan 25
 [ "$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)" = N ] ||
 	bail_out "boot without memory_hotplug.memmap_on_memory"
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
@@ -30,6 +32,7 @@ elif kver_ge 6.6; then
 else
 	why="the kernel refused MHP_MEMMAP_ON_MEMORY (-EINVAL)"
 fi
+why_up_front=$why
 
 dmesg_mark
 check "modprobe kmem_mom memmap_on_memory=1" modprobe kmem_mom memmap_on_memory=1
@@ -58,4 +61,33 @@ check "dmesg explains the refusal" test "$(dmesg_count "$dev: memmap cannot be p
 check_eq "no memory block was left behind" "$blocks_before" "$(node_memblocks 1)"
 check "/proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
 check "the device can go back to devdax" daxctl reconfigure-device --mode=devdax "$dev"
+check "modprobe -r kmem_mom" modprobe -r kmem_mom
+
+# A kernel that cannot say up front where the memmap will go (6.6-6.8,
+# played by the test build: hide_memmap_support=1; on 6.1 the -EINVAL
+# answer is that probe).  The first block is added held offline, looked
+# at and taken away; the memmap then goes to RAM in one call per range,
+# and none of it may land on the device, with the kernel auto-onlining
+# (to ZONE_MOVABLE: 7.x could not give a ZONE_NORMAL device back).
+echo online_movable >"$policy"
+daxctl disable-device "$dev" >/dev/null
+settle
+d0=$(dram_free_kb 0)
+memmap_kb=$(($(memmap_bytes "$blocks") / 1024))
+dmesg_mark
+check "modprobe kmem_mom hide_memmap_support=1" modprobe kmem_mom hide_memmap_support=1
+check "daxctl reconfigure-device --force (the kernel auto-onlines)" \
+	daxctl reconfigure-device --mode=system-ram --force "$dev"
+settle
+check_eq "all $blocks blocks' memmap in RAM" "$blocks" "$(mom_attr "$dev" memmap_ram_blocks)"
+why=$why_up_front
+kver_ge 6.6 && why="the kernel put the memmap in system RAM"
+check_eq "the reason is what the probe saw" "$why" "$(mom_attr "$dev" memmap_fallback_reason)"
+within "node0 DRAM spent = memmap +-1 MiB (kB)" $((d0 - $(dram_free_kb 0))) \
+	$((memmap_kb - 1024)) $((memmap_kb + 1024))
+within "node1: its memory is free, no memmap on it (used kB)" \
+	$(($(node_meminfo_kb 1 MemTotal) - $(dram_free_kb 1))) 0 2048
+check "back to devdax" daxctl reconfigure-device --mode=devdax --force "$dev"
+check_eq "no memory block was left behind" "$blocks_before" "$(node_memblocks 1)"
+echo offline >"$policy"
 tap_done

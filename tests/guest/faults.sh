@@ -10,7 +10,9 @@
 #      rollback each time;
 #   3. A and B bound and unbound concurrently, KMM_CONCURRENT (default 20)
 #      times;
-#   4. rmmod while bound: offline blocks are removed; online ones stay,
+#   4. a bind failing midway whose added block cannot be offlined: the
+#      device stays bound and degraded; the unbind gives everything back;
+#   5. rmmod while bound: offline blocks are removed; online ones stay,
 #      honestly reported, and keep working after the module is gone.
 set -euo pipefail
 . /kmm/lib.sh
@@ -20,7 +22,7 @@ rounds=${KMM_CONCURRENT:-20}
 params=/sys/module/kmem_mom/parameters
 inject=/sys/kernel/debug/notifier-error-inject/memory/actions
 
-tap_plan 32
+tap_plan 40
 stress_start multi
 read -r A B _ <<<"$devs"
 snapshot /tmp/base
@@ -130,7 +132,37 @@ snapshot /tmp/s3
 check_eq "no drift after them" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s3)"
 summary concurrent $((i - 1)) - "$(drift /tmp/base /tmp/s3)"
 
-# 4. rmmod while bound.  B offline: removed with the module.  A online:
+# 4. A bind that fails midway and cannot give back what it added: the
+# kernel onlines each block as it comes (auto_online_blocks=online), the
+# second add fails, and offlining the first is refused.  The memory must
+# keep an owner: the device stays bound, degraded, and an unbind retries.
+aob=/sys/devices/system/memory/auto_online_blocks
+echo online >$aob
+echo 1 >"$params/memmap_on_memory"
+check "modprobe memory-notifier-error-inject" modprobe memory-notifier-error-inject
+echo -16 >"$inject/MEM_GOING_OFFLINE/error"
+echo 2 >"$params/fail_add_at"
+dmesg_mark
+out=$(daxctl reconfigure-device -N --force --mode=system-ram "$A" 2>&1) && rc=0 || rc=$?
+echo 0 >"$params/fail_add_at"
+diag "daxctl (add #2 failing, offline refused): exit $rc: $out"
+check_eq "$A stays bound to kmem, degraded" "kmem degraded" \
+	"$(dax_driver "$A") $(mom_attr_or "$A" state)"
+check_eq "with the block it could not remove (added, online)" "1 1" \
+	"$(dax_memblocks "$A") $(dax_online_memblocks "$A")"
+check_eq "counters: 1 device, 1 block, 0 stranded" "1 1 0" "$(mom_counters)"
+check_eq "dmesg says so, and what to do" 1 \
+	"$(dmesg_count "$A: bind failed \\(-12\\) and 1 memory block\\(s\\) could not be removed: the device stays bound, degraded")"
+echo 0 >"$inject/MEM_GOING_OFFLINE/error"
+echo offline >$aob
+check "once offlining works, returning $A to devdax gives it all back" \
+	daxctl reconfigure-device --mode=devdax --force "$A"
+check "modprobe -r memory-notifier-error-inject" modprobe -r memory-notifier-error-inject
+snapshot /tmp/s4
+check_eq "no drift after the degraded bind" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s4)"
+summary degraded-bind 1 - "$(drift /tmp/base /tmp/s4)"
+
+# 5. rmmod while bound.  B offline: removed with the module.  A online:
 # stays until reboot, said so, and still serves memory.
 echo 1 >"$params/memmap_on_memory"
 check "bind $A and online it" daxctl reconfigure-device --mode=system-ram "$A"

@@ -13,7 +13,7 @@ set -euo pipefail
 policy=/sys/devices/system/memory/auto_online_blocks
 params=/sys/module/kmem_mom/parameters
 
-tap_plan 41
+tap_plan 45
 devs=$(setup_device multi) || bail_out "no multi devices"
 read -r A B C <<<"$devs"
 # devdax where device_dax will take them (7.3's refuses the 64 MiB C:
@@ -59,6 +59,18 @@ check "binding $C (64 MiB) fails" \
 check "dmesg says it is smaller than a $(($(memblock_bytes) >> 20)) MiB block" test \
 	"$(dmesg_count "$C: device smaller than a memory block \\($(($(memblock_bytes) >> 20)) MiB\\)")" -ge 1
 untouched "small device" "$C"
+
+# 3b. A range beyond what the kernel can hot-add (played by the test
+# build's pluggable_end, just below A) is refused before anything is added.
+dmesg_mark
+printf '%d\n' "$(($(cat "/sys/bus/dax/devices/$A/resource") + $(memblock_bytes)))" \
+	>$params/pluggable_end
+check "binding $A beyond the pluggable range fails" \
+	bash -c "! daxctl reconfigure-device --mode=system-ram $A"
+check "dmesg names the range and the limit" test \
+	"$(dmesg_count "$A: mapping0: 0x[0-9a-f]*-0x[0-9a-f]* is outside what this kernel can hot-add \\(0x0-0x[0-9a-f]*\\)")" -ge 1
+echo 0 >$params/pluggable_end
+untouched "range beyond the pluggable limit" "$A"
 
 # 4. An add that fails midway rolls everything back; a retry then works.
 dmesg_mark

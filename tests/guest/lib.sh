@@ -331,7 +331,7 @@ setup_cxl() {
 # setup_device DEVICE [ARG]: load the in-tree drivers for a boot-guest.sh
 # --device recipe and print the dax device(s) it provides:
 #   hmem, pmem, nvdimm, nvdimm-nonuma	one name (e.g. dax0.0)
-#   multi				one per soft-reserved range, in address
+#   multi, pair				one per soft-reserved range, in address
 #					order, space separated (KMM_DAX_RES)
 #   cxl [tool|sysfs]			one name; see setup_cxl
 # Diagnostics go to stderr so "dev=$(setup_device hmem)" stays clean.
@@ -358,7 +358,7 @@ setup_device() {
 		}
 		dev=$(ndctl_chardev "$json") || return 1
 		;;
-	multi)
+	multi | pair)
 		modprobe -a dax_hmem device_dax >&2 || return 1
 		# Numeric sort: the hex strings may differ in length.
 		for res in $(for r in ${KMM_DAX_RES:-}; do

@@ -236,7 +236,8 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		d2=$(dram_free_kb 0)
 		check_eq "$t node$node memory blocks are gone" "$blocks0" "$(node_memblocks "$node")"
 		check "$t /proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
-		within "$t DRAM back within 1 MiB" $((d0 - d2)) -1024 1023
+		# More coming back than was spent is others' memory, not a leak.
+		within "$t DRAM back, nothing kept (kB still spent)" $((d0 - d2)) -4096 1023
 		modprobe -r kmem_mom kmem 2>/dev/null || true
 		check "$t driver unloaded" bash -c '! grep -qE "^(kmem|kmem_mom) " /proc/modules'
 	else

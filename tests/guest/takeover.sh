@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# A kernel upgrade must never cost the device: if kmem_mom refuses to load
+# for the running kernel, or is not there at all (a DKMS build refused for
+# a new kernel), the modprobe.d rule hands "kmem" to the in-tree driver, so
+# daxctl (and, on 6.3+, binding on arrival) keeps working, and the kernel
+# log says which driver took over.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+tap_plan 16
+dev=$(setup_device hmem) || bail_out "no hmem dax device"
+devdax_park "$dev"
+echo offline >/sys/devices/system/memory/auto_online_blocks
+# A regex for dmesg_count: release strings have '+' in them.
+took_over="kmem_mom: kmem_mom cannot be loaded for $(uname -r | sed 's/[+.]/\\&/g'): the in-tree kmem serves the dax driver 'kmem'"
+
+# serves DESC MODULE: daxctl binds the device, and MODULE is its driver.
+serves() {
+	check "$1: daxctl reconfigure-device --mode=system-ram" \
+		daxctl reconfigure-device --mode=system-ram "$dev"
+	check_eq "$1: the dax driver 'kmem' is the $2 module" "$2" \
+		"$(basename "$(readlink /sys/bus/dax/drivers/kmem/module)")"
+	check "$1: back to devdax" daxctl reconfigure-device --mode=devdax --force "$dev"
+	modprobe -r "$2"
+}
+
+# 1. kmem_mom refuses to load (here: a bad option in modprobe.d).
+echo "options kmem_mom online=sometimes" >/etc/modprobe.d/kmm-bad.conf
+dmesg_mark
+serves "kmem_mom refuses to load" kmem
+check_eq "dmesg: kmem_mom's own refusal" 1 "$(dmesg_count "kmem_mom: online: invalid value 'sometimes'")"
+check_eq "dmesg: which driver took over" 1 "$(dmesg_count "$took_over")"
+rm /etc/modprobe.d/kmm-bad.conf
+
+# 2. kmem_mom is not installed for the running kernel.
+ko=$(modinfo -n kmem_mom)
+mv "$ko" /tmp/
+depmod -a
+check "kmem_mom.ko is gone" bash -c '! modinfo kmem_mom >/dev/null 2>&1'
+dmesg_mark
+serves "kmem_mom missing" kmem
+check_eq "dmesg: which driver took over" 1 "$(dmesg_count "$took_over")"
+if kver_ge 6.3; then
+	# What udev runs when the device appears.
+	daxctl disable-device "$dev" >/dev/null
+	check "modprobe kmem binds the device on arrival" \
+		bash -c "modprobe kmem && [ \"\$(basename \$(readlink /sys/bus/dax/devices/$dev/driver))\" = kmem ]"
+	daxctl reconfigure-device --mode=devdax --force "$dev" >/dev/null
+	modprobe -r kmem
+else
+	check "6.1 binds only through daxctl: nothing bound on load" \
+		bash -c "modprobe kmem && [ \"\$(basename \$(readlink /sys/bus/dax/devices/$dev/driver))\" = device_dax ]"
+	modprobe -r kmem
+fi
+
+# 3. Back in place: kmem_mom serves again and says so.
+mv "/tmp/${ko##*/}" "$ko"
+depmod -a
+dmesg_mark
+serves "kmem_mom installed" kmem_mom
+check_eq "dmesg: kmem_mom serves 'kmem'" 1 "$(dmesg_count "kmem_mom: serving the dax driver 'kmem'")"
+check_eq "and no takeover" 0 "$(dmesg_count "in-tree kmem serves")"
+tap_done
