@@ -168,7 +168,7 @@ add_rows() { # add_rows KVER NAME TAPFILE RC
 
 # The policy table: one row per "# policy|..." line (tests/guest/policy.sh).
 ptable=$KMM_TOP/build/policy-$set.md
-printf '%s\n' "| kernel | device | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 used (kB) | present - managed (pages) | sysfs device/ram/hotplug | zones movable/normal/offline | give-back |" \
+printf '%s\n' "| kernel | device | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | zones movable/normal/offline | give-back |" \
 	"|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
 add_policy_rows() { # add_policy_rows TAPFILE
 	grep '^# policy|' "$1" | cut -d'|' -f2- | sed 's/^/| /; s/|/ | /g; s/$/ |/' >>"$ptable" || true

@@ -149,7 +149,7 @@ stuck=
 rows=()
 run_case() { # run_case DRIVER POLICY PLACEMENT
 	local drv=$1 pol=$2 place=$3 t="[$1:$2:$3]" d0 d1 d2 mm0 mm1 blocks0
-	local zones want total used unmanaged sysfs= gb out rc mom=1
+	local zones want total memfree used unmanaged sysfs= gb out rc mom=1
 	[ "$drv" = kmem ] && mom=
 	if [ -n "$stuck" ]; then
 		not_ok "$t not run: $stuck"
@@ -176,6 +176,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 	settle
 	d1=$(dram_free_kb 0) mm1=$(memmap_pages)
 	total=$(node_meminfo_kb "$node" MemTotal)
+	memfree=$(node_meminfo_kb "$node" MemFree)
 	used=$((total - $(dram_free_kb "$node")))
 	unmanaged=$(node_unmanaged_pages "$node")
 	[ -n "$mom" ] && sysfs="$(mom_attr_or "$dev" memmap_device_blocks)/$(mom_attr_or "$dev" memmap_ram_blocks)/$(mom_attr_or "$dev" memmap_hotplug_blocks)"
@@ -254,7 +255,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		[ $rc != 0 ] || gb="ok (expected stuck)"
 	fi
 	[ $rc = 0 ] || [ $gb = stuck ] || gb="FAILED: $(tail -n 1 <<<"$out")"
-	rows+=("$drv|$pol|$place|$((d0 - d1))|$total|$used|$unmanaged|${sysfs:--}|${zones// //}|$gb")
+	rows+=("$drv|$pol|$place|$((d0 - d1))|$total|$memfree|$unmanaged|${sysfs:--}|${zones// //}|$gb")
 }
 
 for c in ${KMM_CASES//,/ }; do
