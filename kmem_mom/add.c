@@ -92,6 +92,7 @@ static int kmm_add_range_in_ram(struct kmm_dev *kd, int i)
 	rc = kmm_ram_promise(kd);
 	if (rc)
 		return rc;
+	kmm_inject_promise_delay();
 	rc = kmm_add_call(kd, r->range.start, range_len(&r->range), 0);
 	if (rc) {
 		dev_warn(&kd->dev_dax->dev,

@@ -8,10 +8,14 @@
  *   hide_memmap_support=1	act as if mhp_supports_memmap_on_memory()
  *				were not exported (6.6-6.8), so the first
  *				add must tell where the memmap goes;
- *   pluggable_end=ADDR		pretend the kernel cannot hot-add above ADDR.
+ *   pluggable_end=ADDR		pretend the kernel cannot hot-add above ADDR;
+ *   ram_cap=BYTES		the RAM check sees at most BYTES available;
+ *   promise_ms=MS		a bind whose memmap goes to RAM waits MS
+ *				between its promise and its add.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/minmax.h>
 #include <linux/moduleparam.h>
 #include <linux/printk.h>
@@ -23,10 +27,16 @@ static bool hide_memmap_support;
 module_param(hide_memmap_support, bool, 0644);
 static ulong pluggable_end;
 module_param(pluggable_end, ulong, 0644);
+static ulong ram_cap;
+module_param(ram_cap, ulong, 0644);
+static uint promise_ms;
+module_param(promise_ms, uint, 0644);
 /* clang-format off */
 MODULE_PARM_DESC(fail_add_at, "Test builds: fail the Nth memory add call of every bind (0 = never). Default: 0");
 MODULE_PARM_DESC(hide_memmap_support, "Test builds: act as if the kernel could not say up front whether it honours MHP_MEMMAP_ON_MEMORY. Default: 0");
 MODULE_PARM_DESC(pluggable_end, "Test builds: treat physical addresses above this one as not hot-pluggable (0 = the kernel's limit). Default: 0");
+MODULE_PARM_DESC(ram_cap, "Test builds: the RAM check sees at most this many bytes available (0 = what there is). Default: 0");
+MODULE_PARM_DESC(promise_ms, "Test builds: milliseconds a bind with its memmap in RAM waits between its RAM promise and its add. Default: 0");
 /* clang-format on */
 
 bool kmm_inject_add_failure(unsigned long nth_call)
@@ -47,4 +57,19 @@ u64 kmm_inject_pluggable_end(u64 end)
 	u64 fake = READ_ONCE(pluggable_end);
 
 	return fake ? min(end, fake) : end;
+}
+
+u64 kmm_inject_ram_cap(u64 avail)
+{
+	u64 cap = READ_ONCE(ram_cap);
+
+	return cap ? min(avail, cap) : avail;
+}
+
+void kmm_inject_promise_delay(void)
+{
+	unsigned int ms = READ_ONCE(promise_ms);
+
+	if (ms)
+		msleep(ms);
 }

@@ -102,7 +102,7 @@ int kmm_ram_promise(struct kmm_dev *kd)
 	need = left * kmm_block_memmap_bytes() + KMM_RAM_SLACK_BYTES;
 
 	mutex_lock(&kmm_ram_lock);
-	have = kmm_kernel_ram_available();
+	have = kmm_inject_ram_cap(kmm_kernel_ram_available());
 	have = have > kmm_ram_promised ? have - kmm_ram_promised : 0;
 	if (have >= need) {
 		kmm_ram_promised += need;

@@ -171,7 +171,8 @@ ptable=$KMM_TOP/build/policy-$set.md
 printf '%s\n' "| kernel | device | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | zones movable/normal/offline | give-back |" \
 	"|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
 add_policy_rows() { # add_policy_rows TAPFILE
-	grep '^# policy|' "$1" | cut -d'|' -f2- | sed 's/^/| /; s/|/ | /g; s/$/ |/' >>"$ptable" || true
+	grep '^# policy|' "$1" | cut -d'|' -f2- |
+		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' >>"$ptable" || true
 }
 
 n=0 pass=0 fail=0

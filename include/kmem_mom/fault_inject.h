@@ -2,8 +2,10 @@
 /*
  * Test-build hooks (make KMM_FAULT_INJECT=1, kmem_mom/fault_inject.c): fail
  * the Nth add_memory_driver_managed() call of a bind, play a kernel that
- * cannot say up front where it will put a memmap (as 6.6-6.8), and pretend
- * the kernel can hot-add less than it can.  No-ops in normal builds.
+ * cannot say up front where it will put a memmap (as 6.6-6.8), pretend the
+ * kernel can hot-add less than it can, and make the RAM check's headroom
+ * small and a bind's promise long, so that concurrent binds meet.  No-ops
+ * in normal builds.
  */
 #ifndef KMEM_MOM_FAULT_INJECT_H
 #define KMEM_MOM_FAULT_INJECT_H
@@ -14,6 +16,8 @@
 bool kmm_inject_add_failure(unsigned long nth_call);
 bool kmm_inject_hide_memmap_support(void);
 u64 kmm_inject_pluggable_end(u64 end);
+u64 kmm_inject_ram_cap(u64 avail);
+void kmm_inject_promise_delay(void);
 #else
 static inline bool kmm_inject_add_failure(unsigned long nth_call)
 {
@@ -28,6 +32,15 @@ static inline bool kmm_inject_hide_memmap_support(void)
 static inline u64 kmm_inject_pluggable_end(u64 end)
 {
 	return end;
+}
+
+static inline u64 kmm_inject_ram_cap(u64 avail)
+{
+	return avail;
+}
+
+static inline void kmm_inject_promise_delay(void)
+{
 }
 #endif
 

@@ -7,7 +7,8 @@
 #   1. an offline that cannot complete (memory-notifier-error-inject): the
 #      return to devdax fails, says so, changes nothing; a retry works;
 #   2. an add failing at every call, both memmap placements: full
-#      rollback each time;
+#      rollback each time; two binds sharing too little RAM headroom at
+#      the same time: one passes, the other is refused;
 #   3. A and B bound and unbound concurrently, KMM_CONCURRENT (default 20)
 #      times;
 #   4. a bind failing midway whose added block cannot be offlined: the
@@ -22,7 +23,7 @@ rounds=${KMM_CONCURRENT:-20}
 params=/sys/module/kmem_mom/parameters
 inject=/sys/kernel/debug/notifier-error-inject/memory/actions
 
-tap_plan 40
+tap_plan 44
 stress_start multi
 read -r A B _ <<<"$devs"
 snapshot /tmp/base
@@ -83,6 +84,38 @@ check "after them, $A binds" daxctl reconfigure-device --mode=system-ram "$A"
 check "and goes back to devdax" daxctl reconfigure-device --mode=devdax --force "$A"
 snapshot /tmp/s2
 summary add-failure "$runs" - "$(drift /tmp/base /tmp/s2)"
+
+# 2b. Two binds whose memmaps fit the RAM headroom only one at a time (the
+# test build caps what the RAM check sees at 20 MiB; each needs 4 MiB of
+# memmap plus 8 MiB of slack) run at the same time, each holding its
+# promise for 3 s before it adds: exactly one may pass.
+echo 0 >"$params/memmap_on_memory"
+echo $((20 << 20)) >"$params/ram_cap"
+echo 3000 >"$params/promise_ms"
+dmesg_mark
+daxctl reconfigure-device -N --mode=system-ram "$A" >/tmp/a.log 2>&1 &
+pa=$!
+daxctl reconfigure-device -N --mode=system-ram "$B" >/tmp/b.log 2>&1 &
+pb=$!
+wait $pa || true
+wait $pb || true
+echo 0 >"$params/ram_cap"
+echo 0 >"$params/promise_ms"
+bound=$( (dax_driver "$A"; dax_driver "$B") | grep -c '^kmem$' || true)
+check_eq "concurrent binds sharing the headroom: exactly one is bound" 1 "$bound"
+check_eq "the other was refused by the RAM check, counting the first's promise" 1 \
+	"$(dmesg_count "not enough system RAM for the memmap of 2 memory block\\(s\\): 12 MiB needed, 8 MiB available")"
+for d in $A $B; do
+	daxctl reconfigure-device --mode=devdax --force "$d" >/dev/null 2>&1 || true
+done
+check "with the headroom back, both bind" \
+	bash -c "daxctl reconfigure-device -N --mode=system-ram $A && daxctl reconfigure-device -N --mode=system-ram $B"
+for d in $A $B; do
+	daxctl reconfigure-device --mode=devdax --force "$d" >/dev/null 2>&1 || true
+done
+snapshot /tmp/s2b
+check_eq "no drift after them" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s2b)"
+summary ram-promise 1 - "$(drift /tmp/base /tmp/s2b)"
 
 # 3. Concurrent binds and unbinds: the two probes, and the two removes, run
 # at the same time.  daxctl binds (-N) and offlines concurrently, but it
