@@ -85,20 +85,37 @@ check "and goes back to devdax" daxctl reconfigure-device --mode=devdax --force 
 snapshot /tmp/s2
 summary add-failure "$runs" - "$(drift /tmp/base /tmp/s2)"
 
+both() { # both CMD...: CMD A and CMD B at the same time; fails if either does
+	local pa pb ra=0 rb=0
+	"$@" "$A" >/tmp/a.log 2>&1 &
+	pa=$!
+	"$@" "$B" >/tmp/b.log 2>&1 &
+	pb=$!
+	wait $pa || ra=$?
+	wait $pb || rb=$?
+	[ $ra = 0 ] && [ $rb = 0 ] || { cat /tmp/a.log /tmp/b.log; return 1; }
+}
+
 # 2b. Two binds whose memmaps fit the RAM headroom only one at a time (the
 # test build caps what the RAM check sees at 20 MiB; each needs 4 MiB of
 # memmap plus 8 MiB of slack) run at the same time, each holding its
 # promise for 3 s before it adds: exactly one may pass.
+# The two probes must really overlap: daxctl binds through new_id, whose
+# driver_attach would probe both devices one after the other, so name them
+# in new_id while device_dax holds them (6.1 matches by id only), release
+# them, and write both to the driver's bind file at once.
 echo 0 >"$params/memmap_on_memory"
 echo $((20 << 20)) >"$params/ram_cap"
 echo 3000 >"$params/promise_ms"
+drv=/sys/bus/dax/drivers
+for d in $A $B; do
+	echo "$d" >$drv/kmem/new_id
+done
+for d in $A $B; do
+	echo "$d" >$drv/device_dax/unbind
+done
 dmesg_mark
-daxctl reconfigure-device -N --mode=system-ram "$A" >/tmp/a.log 2>&1 &
-pa=$!
-daxctl reconfigure-device -N --mode=system-ram "$B" >/tmp/b.log 2>&1 &
-pb=$!
-wait $pa || true
-wait $pb || true
+both sysfs_write $drv/kmem/bind >/dev/null || true
 echo 0 >"$params/ram_cap"
 echo 0 >"$params/promise_ms"
 bound=$( (dax_driver "$A"; dax_driver "$B") | grep -c '^kmem$' || true)
@@ -107,6 +124,7 @@ check_eq "the other was refused by the RAM check, counting the first's promise" 
 	"$(dmesg_count "not enough system RAM for the memmap of 2 memory block\\(s\\): 12 MiB needed, 8 MiB available")"
 for d in $A $B; do
 	daxctl reconfigure-device --mode=devdax --force "$d" >/dev/null 2>&1 || true
+	echo "$d" >$drv/kmem/remove_id 2>/dev/null || true
 done
 check "with the headroom back, both bind" \
 	bash -c "daxctl reconfigure-device -N --mode=system-ram $A && daxctl reconfigure-device -N --mode=system-ram $B"
@@ -125,16 +143,6 @@ summary ram-promise 1 - "$(drift /tmp/base /tmp/s2b)"
 # daxctl 76: "all memory sections (0) already online" for a device whose
 # two blocks the kernel had just added, 1 round in ~130; and "Unable to
 # determine phys_index" while the other device was being removed).
-both() { # both CMD...: CMD A and CMD B at the same time; fails if either does
-	local pa pb ra=0 rb=0
-	"$@" "$A" >/tmp/a.log 2>&1 &
-	pa=$!
-	"$@" "$B" >/tmp/b.log 2>&1 &
-	pb=$!
-	wait $pa || ra=$?
-	wait $pb || rb=$?
-	[ $ra = 0 ] && [ $rb = 0 ] || { cat /tmp/a.log /tmp/b.log; return 1; }
-}
 err=
 for ((i = 1; i <= rounds; i++)); do
 	echo $((i % 2)) >"$params/memmap_on_memory"
