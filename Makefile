@@ -2,7 +2,8 @@
 #
 # kmem_mom: user-facing targets.  The module itself is described in Kbuild.
 #   make [KERNELRELEASE=<ver>] [KDIR=<headers>]   configure + build kmem_mom.ko
-#   make install [INSTALL_MOD_PATH=<root>]        modules_install, modprobe.d, udev rule, depmod
+#   make install [INSTALL_MOD_PATH=<root>]        modules_install, modprobe.d, udev rule and
+#                                                 its helper, depmod
 #   make clean
 #   make check    build matrix + lint + guest tests (see README)
 #   make stress   reliability suite, full length (results/stress/)
@@ -14,6 +15,7 @@ INSTALL_MOD_PATH ?= $(DESTDIR)
 INSTALL_MOD_DIR ?= updates
 MODPROBE_D ?= $(INSTALL_MOD_PATH)/etc/modprobe.d
 UDEV_RULES_D ?= $(INSTALL_MOD_PATH)/etc/udev/rules.d
+HELPER_DIR ?= $(INSTALL_MOD_PATH)/usr/lib/kmem_mom
 CONFIG_H := include/generated/kmem_mom_config.h
 
 .PHONY: all modules configure install clean check stress matrix lint guest-tests demo bench
@@ -36,6 +38,7 @@ install: modules
 		DEPMOD=true modules_install
 	install -D -m 0644 kmem_mom.conf $(MODPROBE_D)/kmem_mom.conf
 	install -D -m 0644 kmem_mom.rules $(UDEV_RULES_D)/80-kmem_mom.rules
+	install -D -m 0755 kmem_mom-online-held $(HELPER_DIR)/kmem_mom-online-held
 	depmod $(if $(INSTALL_MOD_PATH),-b $(INSTALL_MOD_PATH)) $(KERNELRELEASE)
 
 clean:

@@ -21,8 +21,9 @@
  * module cannot online memory itself (device_online() is not exported, and
  * 7.3's __add_memory_driver_managed() with an online type is exported to a
  * module named "kmem" only), so held blocks stay offline and kmem_mom asks
- * userspace for them in online_request: the udev rule it ships, or
- * "daxctl online-memory".
+ * userspace for them in online_request: the udev rule it ships runs
+ * kmem_mom-online-held, which onlines exactly the device's blocks (daxctl
+ * online-memory would miss the later ranges of a multi-range device).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -238,16 +239,14 @@ void kmm_report_online(struct kmm_dev *kd)
 	const char *why = kd->hold_all ?
 				  "online=movable" :
 				  "a memmap in RAM must not land on them";
-	const char *opt = kd->online == KMM_ONLINE_MOVABLE ? "" :
-							     " --no-movable";
 
 	kmm_count_zones(kd, &movable, &normal, &offline);
 	/* One message per line; clang-format would break after "dev_info(". */
 	/* clang-format off */
 	if (strcmp(req, "none"))
 		dev_info(dev,
-			 "%lu memory block(s) held offline (%s); online_request is %s: the kmem_mom udev rule onlines them, or run 'daxctl online-memory%s %s'\n",
-			 offline, why, req, opt, dev_name(dev));
+			 "%lu memory block(s) held offline (%s); online_request is %s: the kmem_mom udev rule onlines them (by hand: /usr/lib/kmem_mom/kmem_mom-online-held %s)\n",
+			 offline, why, req, dev_name(dev));
 	else if (normal)
 		dev_warn(dev,
 			 "the kernel's online policy put %lu of %lu memory block(s) in ZONE_NORMAL: kernel allocations there can keep the device from being hot-removed; load kmem_mom with online=movable to keep them in ZONE_MOVABLE\n",

@@ -28,15 +28,15 @@ if [ -z "$root" ]; then
 	# 6.1 headers ship no vmlinux: read the layout from the guest image.
 	KMM_BTF=$(kmm_image_vmlinuz "$kver")
 	export KMM_BTF
-	KMM_MODPROBE_D=$work/etc KMM_UDEV_RULES_D=$work/etc bash -c "$steps" dkms "$work" "$ver" "$kver" >"$log" 2>&1 &&
+	KMM_MODPROBE_D=$work/etc KMM_UDEV_RULES_D=$work/etc KMM_HELPER_DIR=$work/etc bash -c "$steps" dkms "$work" "$ver" "$kver" >"$log" 2>&1 &&
 		rc=0 || rc=$?
 else
 	KMM_CHROOT_SRC=$work kmm_chroot "$root" /usr/bin/env \
-		KMM_MODPROBE_D=/src/etc KMM_UDEV_RULES_D=/src/etc bash -c "$steps" dkms /src "$ver" "$kver" >"$log" 2>&1 &&
+		KMM_MODPROBE_D=/src/etc KMM_UDEV_RULES_D=/src/etc KMM_HELPER_DIR=/src/etc bash -c "$steps" dkms /src "$ver" "$kver" >"$log" 2>&1 &&
 		rc=0 || rc=$?
 fi
 ko=$(find "$work/install" -name 'kmem_mom.ko*' | head -n1)
-if [ "$rc" = 0 ] && [ -n "$ko" ] && [ -f "$work/etc/kmem_mom.conf" ] && [ -f "$work/etc/80-kmem_mom.rules" ] &&
+if [ "$rc" = 0 ] && [ -n "$ko" ] && [ -f "$work/etc/kmem_mom.conf" ] && [ -f "$work/etc/80-kmem_mom.rules" ] && [ -x "$work/etc/kmem_mom-online-held" ] &&
 	[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ]; then
 	echo "ok - dkms add/build/install for $kver (${ko#"$work/install/"})"
 else

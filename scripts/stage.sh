@@ -26,4 +26,5 @@ KMM_SRC_DIR=src-$v "$KMM_TOP/scripts/kbuild.sh" "$kver" install \
 mkdir -p "$ov/usr"
 cp -a "$src/stage/lib" "$ov/usr/"
 cp -a "$src/stage/etc" "$ov/"
+cp -a "$src/stage/usr/." "$ov/usr/"
 echo "$ov"

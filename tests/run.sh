@@ -51,6 +51,7 @@ scenarios=(
 	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi sets=check,stress"
 	"takeover-hmem|tests/guest/takeover.sh|hmem|$mom|"
 	"neighbour-pair|tests/guest/neighbour.sh|pair|$mom|"
+	"multirange-hmem|tests/guest/multirange.sh|hmem|$mom|"
 	# Reliability (issue 5): short versions in check, full ones in stress.
 	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
 	"ramshort-bench48|tests/guest/ramshort.sh|bench|$mom|env=KMM_BENCH_GIB=48 sets=check,stress"
