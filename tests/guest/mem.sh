@@ -80,6 +80,17 @@ dmesg_mark() { dmesg | wc -l >/tmp/dmesg.mark; }
 dmesg_since() { dmesg | tail -n +$(($(cat /tmp/dmesg.mark 2>/dev/null || echo 0) + 1)); }
 dmesg_count() { dmesg_since | grep -cE "$1" || true; }
 
+# check_busy DESC EXIT OUTPUT: a command failed because the kernel refused
+# to offline a block (EBUSY: a ZONE_NORMAL block holding the kernel's own
+# allocations), and said so.
+check_busy() {
+	if [ "$2" != 0 ] && [[ $3 == *"Device or resource busy"* ]]; then
+		ok "$1"
+	else
+		not_ok "$1" "exit $2" "$3"
+	fi
+}
+
 # The attribute directory kmem_mom gives a bound device.
 mom_attr() { cat "/sys/bus/dax/devices/$1/kmem_mom/$2"; }
 # The same, "?" where the file is missing (a failed check, not an abort).

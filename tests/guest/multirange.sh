@@ -81,11 +81,7 @@ offline_ranges() {
 out=$({ offline_ranges "$C" && daxctl reconfigure-device --mode=devdax "$C"; } 2>&1) && rc=0 || rc=$?
 if kver_ge 7.0; then
 	# 7.x puts the new node's kswapd in its first ZONE_NORMAL block.
-	if [ $rc != 0 ] && [[ $out == *"Device or resource busy"* ]]; then
-		ok "offline: the kernel pinned a ZONE_NORMAL block, EBUSY (7.x)"
-	else
-		not_ok "offline: the kernel pinned a ZONE_NORMAL block, EBUSY (7.x)" "exit $rc" "$out"
-	fi
+	check_busy "offline: the kernel pinned a ZONE_NORMAL block, EBUSY (7.x)" $rc "$out"
 else
 	check "offline every range, then back to devdax" test $rc = 0
 	check_eq "counters: nothing left" "0 0 0" "$(mom_counters)"

@@ -60,11 +60,7 @@ b_in_ram() {
 	out=$(daxctl reconfigure-device --mode=devdax --force "$A" 2>&1) && rc=0 || rc=$?
 	if [ -n "$1" ] && kver_ge 7.0; then
 		# 7.x puts the new node's kswapd in its first ZONE_NORMAL block.
-		if [ $rc != 0 ] && [[ $out == *"Device or resource busy"* ]]; then
-			ok "$t then $A: the kernel pinned its ZONE_NORMAL block, EBUSY (7.x)"
-		else
-			not_ok "$t then $A: the kernel pinned its ZONE_NORMAL block, EBUSY (7.x)" "exit $rc" "$out"
-		fi
+		check_busy "$t then $A: the kernel pinned its ZONE_NORMAL block, EBUSY (7.x)" $rc "$out"
 		return 0
 	fi
 	check "$t then $A" test $rc = 0

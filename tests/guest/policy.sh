@@ -243,11 +243,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		check "$t driver unloaded" bash -c '! grep -qE "^(kmem|kmem_mom) " /proc/modules'
 	else
 		diag "$t daxctl: $out"
-		if [ $rc != 0 ] && [[ $out == *"Device or resource busy"* ]]; then
-			ok "$t the kernel pinned a ZONE_NORMAL block: daxctl says EBUSY"
-		else
-			not_ok "$t the kernel pinned a ZONE_NORMAL block: daxctl says EBUSY" "exit $rc" "$out"
-		fi
+		check_busy "$t the kernel pinned a ZONE_NORMAL block: daxctl says EBUSY" $rc "$out"
 		check_eq "$t the device stays bound, whole" "kmem $n" "$(dax_driver "$dev") $(dax_memblocks "$dev")"
 		[ -n "$mom" ] && check_eq "$t counters: 1 device, $n blocks, 0 stranded" "1 $n 0" "$(mom_counters)"
 		check_eq "$t nothing claims to be stranded" 0 "$(dmesg_count 'cannot be hotremoved')"
