@@ -35,6 +35,13 @@ udev_idle() {
 	done
 }
 
+# udevd's module loader reads modprobe.d when udevd starts; a reload is
+# asynchronous and may come after events already queued.  Restart it.
+udev_restart() {
+	udevadm control --exit
+	/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never
+}
+
 # DRAM really free on node N: MemFree plus the pages parked on per-cpu free
 # lists, which MemFree does not count and which hot-add drains.
 dram_free_kb() {
