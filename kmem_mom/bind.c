@@ -108,6 +108,8 @@ static int kmm_size_ranges(struct kmm_dev *kd)
 
 static void kmm_free_dev(struct kmm_dev *kd)
 {
+	kmm_budget_release(kd);
+	kfree(kd->policy_reason);
 	kvfree(kd->at);
 	kfree(kd->res_name);
 	kfree(kd);
@@ -160,7 +162,6 @@ int kmm_probe(struct dev_dax *dev_dax)
 	kd->dev_dax = dev_dax;
 	kd->nid = nid;
 	kd->nr_range = dev_dax->nr_range;
-	kd->want_device = kmm_param_memmap_on_memory();
 	kd->may_fall_back = kmm_param_memmap_fallback();
 	kd->online = kmm_param_online();
 

@@ -25,13 +25,11 @@ const char *kmm_resource_name;
 struct kmm_memtiers kmm_tiers;
 bool kmm_hotremove_failed;
 
-static bool memmap_on_memory = true;
 static bool memmap_fallback = true;
 static int online_mode = KMM_ONLINE_KERNEL;
 
 /* Only 0/1/n/y/N/Y: a typo must not silently pick a placement. */
-static int kmm_param_set_strict_bool(const char *val,
-				     const struct kernel_param *kp)
+int kmm_parse_strict_bool(const char *val, bool *res)
 {
 	static const char *const truths[] = { "1", "y", "Y" };
 	static const char *const lies[] = { "0", "n", "N" };
@@ -39,21 +37,35 @@ static int kmm_param_set_strict_bool(const char *val,
 
 	for (i = 0; i < ARRAY_SIZE(truths); i++) {
 		if (sysfs_streq(val, truths[i])) {
-			*(bool *)kp->arg = true;
+			*res = true;
 			return 0;
 		}
 		if (sysfs_streq(val, lies[i])) {
-			*(bool *)kp->arg = false;
+			*res = false;
 			return 0;
 		}
 	}
-	/*
-	 * One line, and a short one: sysfs writes end in a newline and may be
-	 * a page long.
-	 */
-	pr_err("%s: invalid value '%.*s': expected 0 or 1\n", kp->name,
-	       (int)min_t(size_t, strcspn(val, "\n"), 32), val);
 	return -EINVAL;
+}
+
+/*
+ * One line, and a short one: sysfs writes end in a newline and may be a
+ * page long.
+ */
+int kmm_param_invalid(const struct kernel_param *kp, const char *val,
+		      const char *expected)
+{
+	pr_err("%s: invalid value '%.*s': expected %s\n", kp->name,
+	       (int)min_t(size_t, strcspn(val, "\n"), 32), val, expected);
+	return -EINVAL;
+}
+
+static int kmm_param_set_strict_bool(const char *val,
+				     const struct kernel_param *kp)
+{
+	if (!kmm_parse_strict_bool(val, kp->arg))
+		return 0;
+	return kmm_param_invalid(kp, val, "0 or 1");
 }
 
 static const struct kernel_param_ops kmm_strict_bool_ops = {
@@ -81,9 +93,7 @@ static int kmm_param_set_online(const char *val, const struct kernel_param *kp)
 			return 0;
 		}
 	}
-	pr_err("%s: invalid value '%.*s': expected kernel or movable\n",
-	       kp->name, (int)min_t(size_t, strcspn(val, "\n"), 32), val);
-	return -EINVAL;
+	return kmm_param_invalid(kp, val, "kernel or movable");
 }
 
 static int kmm_param_get_online(char *buf, const struct kernel_param *kp)
@@ -99,18 +109,11 @@ static const struct kernel_param_ops kmm_online_ops = {
 
 /* Each description stays on one greppable line. */
 /* clang-format off */
-module_param_cb(memmap_on_memory, &kmm_strict_bool_ops, &memmap_on_memory, 0644);
-MODULE_PARM_DESC(memmap_on_memory, "Put each hot-added memory block's memmap on the device (1) or in system RAM (0); read when a device is bound. Default: 1");
 module_param_cb(memmap_fallback, &kmm_strict_bool_ops, &memmap_fallback, 0644);
 MODULE_PARM_DESC(memmap_fallback, "If the kernel will not put the memmap on the device, use system RAM (1) or fail the bind (0). Default: 1");
 module_param_cb(online, &kmm_online_ops, &online_mode, 0644);
 MODULE_PARM_DESC(online, "Who onlines a bound device's memory: the kernel's auto-online policy, as with kmem (kernel), or ZONE_MOVABLE only, blocks the policy would put in a kernel zone left offline for the shipped udev rule or daxctl (movable); read when a device is bound. Default: kernel");
 /* clang-format on */
-
-bool kmm_param_memmap_on_memory(void)
-{
-	return READ_ONCE(memmap_on_memory);
-}
 
 bool kmm_param_memmap_fallback(void)
 {
@@ -155,8 +158,9 @@ static int __init kmm_init(void)
 	if (rc)
 		goto err_online_exit;
 	/* Says which driver serves "kmem" (the modprobe.d rule may fall back). */
-	pr_info("serving the dax driver 'kmem' (memmap_on_memory=%d memmap_fallback=%d online=%s)\n",
-		kmm_param_memmap_on_memory(), kmm_param_memmap_fallback(),
+	pr_info("serving the dax driver 'kmem' (memmap_on_memory=%s memmap_fallback=%d online=%s)\n",
+		kmm_memmap_param_value(kmm_param_memmap_policy()),
+		kmm_param_memmap_fallback(),
 		kmm_online_name(kmm_param_online()));
 	return 0;
 

@@ -52,6 +52,7 @@ int kmm_fall_back(struct kmm_dev *kd, enum kmm_why why)
 			 kmm_fix);
 	}
 	kd->on_device = false;
+	kmm_budget_charge(kd);
 	kmm_plan_holds(kd);
 	return 0;
 }
@@ -66,12 +67,15 @@ int kmm_fall_back(struct kmm_dev *kd, enum kmm_why why)
  */
 int kmm_choose_placement(struct kmm_dev *kd)
 {
-	int supported;
+	int supported = kmm_mhp_memmap_supported();
+	int rc;
 
+	rc = kmm_policy_decide(kd, supported);
+	if (rc)
+		return rc;
 	kd->on_device = kd->want_device;
 	kd->ask_first_add = false;
 	if (kd->want_device) {
-		supported = kmm_mhp_memmap_supported();
 		if (!supported)
 			return kmm_fall_back(kd, KMM_WHY_DECLINED);
 		kd->ask_first_add = supported < 0;
@@ -141,6 +145,35 @@ const char *kmm_at_name(enum kmm_memmap_at at)
 	};
 
 	return at < KMM_NR_AT ? names[at] : "nowhere known";
+}
+
+/*
+ * 1 GiB-aligned gigantic pages the device's memory could still hold: every
+ * block of such a window added, and none starting with its own memmap.
+ */
+unsigned long kmm_gigantic_pages(struct kmm_dev *kd)
+{
+	unsigned long per = PUD_SIZE / memory_block_size_bytes();
+	unsigned long n = 0, b, k;
+	int i;
+
+	if (!per)
+		return 0;
+	for (i = 0; i < kd->nr_range; i++) {
+		struct kmm_range *r = &kd->ranges[i];
+		unsigned long nr = kmm_range_blocks(r);
+
+		b = (ALIGN(r->range.start, PUD_SIZE) - r->range.start) /
+		    memory_block_size_bytes();
+		for (; b + per <= nr; b += per) {
+			for (k = b; k < b + per; k++)
+				if (!kmm_block_added(kd, r, k) ||
+				    kd->at[r->first + k] == KMM_AT_DEVICE)
+					break;
+			n += k == b + per;
+		}
+	}
+	return n;
 }
 
 /* Blocks added now whose memmap was found at @at. */

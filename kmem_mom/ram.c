@@ -65,6 +65,21 @@ static unsigned long kmm_zone_available(struct zone *zone)
 	return avail + (file > dirty ? file - dirty : 0);
 }
 
+/* Memory present at boot, on every node: the base of memmap_ram_budget. */
+u64 kmm_boot_ram_bytes(void)
+{
+	unsigned long pfn, pages = 0;
+	int nid;
+
+	for_each_node_state(nid, N_MEMORY)
+		for (pfn = ALIGN_DOWN(node_start_pfn(nid), PAGES_PER_SECTION);
+		     pfn < node_end_pfn(nid); pfn += PAGES_PER_SECTION)
+			if (early_section(__pfn_to_section(pfn)))
+				pages += min(node_end_pfn(nid) - pfn,
+					     PAGES_PER_SECTION);
+	return (u64)pages << PAGE_SHIFT;
+}
+
 static u64 kmm_kernel_ram_available(void)
 {
 	unsigned long pages = 0;
@@ -115,10 +130,26 @@ int kmm_ram_promise(struct kmm_dev *kd)
 	dev_err(&kd->dev_dax->dev,
 		"not enough system RAM for the memmap of %lu memory block(s): %llu MiB needed, %llu MiB available; %s\n",
 		left, need >> 20, have >> 20,
-		kd->want_device ?
+		kd->fallback_reason || !kmm_mhp_memmap_supported() ?
 			"boot with memory_hotplug.memmap_on_memory=1 to place it on the device" :
 			"memmap_on_memory=1 puts it on the device");
 	return -ENOMEM;
+}
+
+/*
+ * What a memmap could still take now, besides the promises of binds in
+ * progress and the slack: an estimate for memmap_on_memory=auto, which the
+ * promise made at add time then enforces.
+ */
+u64 kmm_ram_headroom(void)
+{
+	u64 have;
+
+	mutex_lock(&kmm_ram_lock);
+	have = kmm_inject_ram_cap(kmm_kernel_ram_available());
+	have = have > kmm_ram_promised ? have - kmm_ram_promised : 0;
+	mutex_unlock(&kmm_ram_lock);
+	return have > KMM_RAM_SLACK_BYTES ? have - KMM_RAM_SLACK_BYTES : 0;
 }
 
 void kmm_ram_release(struct kmm_dev *kd)

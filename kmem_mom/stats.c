@@ -35,10 +35,32 @@ static ssize_t stranded_blocks_show(struct device_driver *drv, char *buf)
 }
 static DRIVER_ATTR_RO(stranded_blocks);
 
+/* memmap_ram_budget in bytes, and what bound devices have charged to it. */
+static ssize_t memmap_ram_budget_bytes_show(struct device_driver *drv,
+					    char *buf)
+{
+	u64 budget;
+
+	kmm_budget_used_bytes(&budget);
+	return sysfs_emit(buf, "%llu\n", budget);
+}
+static DRIVER_ATTR_RO(memmap_ram_budget_bytes);
+
+static ssize_t memmap_ram_charged_bytes_show(struct device_driver *drv,
+					     char *buf)
+{
+	u64 budget;
+
+	return sysfs_emit(buf, "%llu\n", kmm_budget_used_bytes(&budget));
+}
+static DRIVER_ATTR_RO(memmap_ram_charged_bytes);
+
 static struct attribute *kmm_drv_attrs[] = {
 	&driver_attr_devices.attr,
 	&driver_attr_blocks.attr,
 	&driver_attr_stranded_blocks.attr,
+	&driver_attr_memmap_ram_budget_bytes.attr,
+	&driver_attr_memmap_ram_charged_bytes.attr,
 	NULL,
 };
 

@@ -69,6 +69,29 @@ static ssize_t memmap_fallback_reason_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(memmap_fallback_reason);
 
+static ssize_t memmap_policy_show(struct device *dev,
+				  struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n",
+			  kmm_policy_name(kmm_dev_of(dev)->policy));
+}
+static DEVICE_ATTR_RO(memmap_policy);
+
+static ssize_t memmap_policy_reason_show(struct device *dev,
+					 struct device_attribute *attr,
+					 char *buf)
+{
+	return sysfs_emit(buf, "%s\n", kmm_dev_of(dev)->policy_reason);
+}
+static DEVICE_ATTR_RO(memmap_policy_reason);
+
+static ssize_t gigantic_pages_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", kmm_gigantic_pages(kmm_dev_of(dev)));
+}
+static DEVICE_ATTR_RO(gigantic_pages);
+
 static ssize_t online_requested_show(struct device *dev,
 				     struct device_attribute *attr, char *buf)
 {
@@ -155,6 +178,9 @@ static struct attribute *kmm_dev_attrs[] = {
 	&dev_attr_memmap_ram_bytes.attr,
 	&dev_attr_memmap_hotplug_bytes.attr,
 	&dev_attr_memmap_fallback_reason.attr,
+	&dev_attr_memmap_policy.attr,
+	&dev_attr_memmap_policy_reason.attr,
+	&dev_attr_gigantic_pages.attr,
 	&dev_attr_online_requested.attr,
 	&dev_attr_online_movable_blocks.attr,
 	&dev_attr_online_normal_blocks.attr,

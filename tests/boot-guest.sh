@@ -9,7 +9,7 @@
 #		--out DIR
 #
 # DEVICE is one of the recipe_* functions below: none, hmem, pmem, multi,
-# pair, nvdimm, nvdimm-nonuma, cxl.
+# pair, pair-nodes, nvdimm, nvdimm-nonuma, cxl.
 #
 # The guest boots $KMM_STATE/rootfs/<rootfs>.cpio (tests/mkrootfs.sh;
 # default bookworm) with a small per-run cpio appended: the kernel's
@@ -30,7 +30,7 @@ usage() {
 usage: $0 --kernel KVER --device DEVICE --script PATH
 	[--rootfs bookworm|trixie] [--overlay DIR]... [--append "cmdline"]
 	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures] --out DIR
-DEVICE: none hmem pmem multi pair nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
+DEVICE: none hmem pmem multi pair pair-nodes nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
 EOT
 	exit 2
 }
@@ -121,11 +121,38 @@ kver_ge() { [ "$(printf '%s\n' "$1" "$kver" | sort -V | head -n1)" = "$1" ]; }
 # max-ram-below-4g=1G QEMU splits RAM at 2 GiB (q35) and the memmap= ranges
 # below land misaligned across the hole.
 numa_2x1g() {
-	qargs+=(-machine q35,max-ram-below-4g=1G -m 2G
+	qargs+=(-machine "q35,max-ram-below-4g=1G${KMM_HMAT:+,hmat=on}" -m 2G
 		-object memory-backend-ram,id=mem0,size=1G
 		-object memory-backend-ram,id=mem1,size=1G
 		-numa node,nodeid=0,cpus=0-1,memdev=mem0
-		-numa node,nodeid=1,memdev=mem1)
+		-numa "node,nodeid=1,memdev=mem1${KMM_HMAT:+,initiator=0}")
+	hmat 1
+}
+
+# hmat NODE...: with KMM_HMAT=slow|dram, an ACPI HMAT in which the memory
+# of these nodes is slow (3x DRAM's latency, 1/4 of its bandwidth: 12x
+# DRAM's abstract distance) or exactly as fast as DRAM, as seen from the
+# CPUs of node0.  The nodes need initiator=0 in their -numa options.
+# Linux then registers soft-reserved memory per SRAT range, so a node's
+# memory must be soft-reserved entirely to become one dax device.
+hmat() {
+	local lat=100 bw=20G t
+	case ${KMM_HMAT:-} in
+	'') return 0 ;;
+	slow) lat=300 bw=5G ;;
+	dram) ;;
+	*) kmm_die "KMM_HMAT=$KMM_HMAT: want slow or dram" ;;
+	esac
+	genv+=("KMM_HMAT=$KMM_HMAT")
+	hmat_lb 0 100 20G
+	for t; do
+		hmat_lb "$t" $lat $bw
+	done
+}
+
+hmat_lb() { # hmat_lb TARGET LATENCY_NS BANDWIDTH, from initiator node0
+	qargs+=(-numa "hmat-lb,initiator=0,target=$1,hierarchy=memory,data-type=access-latency,latency=$2"
+		-numa "hmat-lb,initiator=0,target=$1,hierarchy=memory,data-type=access-bandwidth,bandwidth=$3")
 }
 
 # No device memory: one node, smallest useful guest.
@@ -187,6 +214,22 @@ recipe_pair() {
 	kcmd+=" memmap=512M%4G-1+0xefffffff memmap=128M\$0x120000000"
 	kcmd+=" memmap=384M%0x128000000-1+0xefffffff"
 	genv+=("KMM_DAX_RES=0x100000000 0x128000000")
+}
+
+# Two soft-reserved devices on memory-only nodes of their own: A (node1)
+# and B (node2), 512 MiB each, node1 and node2 soft-reserved entirely (the
+# HMAT case above).  For budgets across devices.
+recipe_pair_nodes() {
+	qargs+=(-machine "q35,max-ram-below-4g=1G${KMM_HMAT:+,hmat=on}" -m 2G
+		-object memory-backend-ram,id=mem0,size=1G
+		-object memory-backend-ram,id=mem1,size=512M
+		-object memory-backend-ram,id=mem2,size=512M
+		-numa node,nodeid=0,cpus=0-1,memdev=mem0
+		-numa "node,nodeid=1,memdev=mem1${KMM_HMAT:+,initiator=0}"
+		-numa "node,nodeid=2,memdev=mem2${KMM_HMAT:+,initiator=0}")
+	hmat 1 2
+	kcmd+=" memmap=512M%4G-1+0xefffffff memmap=512M%0x120000000-1+0xefffffff"
+	genv+=("KMM_DAX_RES=0x100000000 0x120000000")
 }
 
 # QEMU NVDIMM with a label area.  QEMU carves the label area out of the

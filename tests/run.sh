@@ -37,14 +37,31 @@ done
 # Userland follows the kernel's Debian release: bookworm (daxctl/cxl 76) for
 # 6.1 and 6.12, trixie (81) for 7.x.
 mom=memory_hotplug.memmap_on_memory=1
+# auto_pair SOURCE: the rounds of auto-pair-slow (HMAT makes node1 and
+# node2 12x DRAM's abstract distance; A and B each need 8 MiB of memmap;
+# 2% of 1 GiB of boot RAM is a 20 MiB budget), then a budget for A only,
+# none at all, and a RAM check that leaves room for neither.
+auto_pair() {
+	local slow="slow,.12.00x.DRAM.s.access.cost..$1."
+	printf '%s' "@ram:$slow,.8.MiB.of.memmap.within.the.20.MiB.budget..0.MiB.in.use.:.slow.memory.->.ram" \
+		"/ram:8.MiB.of.memmap.within.the.20.MiB.budget..8.MiB.in.use.:.slow.memory.->.ram" \
+		";memmap_ram_budget=10M@ram:8.MiB.of.memmap.within.the.10.MiB.budget..0.MiB.in.use." \
+		"/device:8.MiB.of.memmap.over.the.10.MiB.budget..8.MiB.in.use.:.over.budget.->.device" \
+		";memmap_ram_budget=0@device:over.the.0.MiB.budget..0.MiB.in.use.:.over.budget.->.device" \
+		"/device:over.the.0.MiB.budget..0.MiB.in.use.:.over.budget.->.device" \
+		";memmap_ram_budget=100%+ram_cap=12582912@device:4.MiB.of.RAM.free:.not.enough.free.RAM.->.device" \
+		"/device:not.enough.free.RAM.->.device"
+}
 cases_env="env=KMM_UDEV=1 env=KMM_CASES"
 scenarios=(
-	"bind-hmem|tests/guest/bind.sh|hmem|$mom|"
-	"bind-pmem|tests/guest/bind.sh|pmem||"
+	"bind-hmem|tests/guest/bind.sh|hmem|$mom|env=KMM_HMAT=dram env=KMM_AUTO_WHY=fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device"
+	"bind-pmem|tests/guest/bind.sh|pmem||series=6.1 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.persistent.memory.->.ram"
+	"bind-pmem|tests/guest/bind.sh|pmem||min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.the.kernel.cannot.place.it.on.the.device.->.ram"
 	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|"
 	"cost-hmem|tests/guest/cost.sh|hmem|$mom|"
 	"fallback-pmem|tests/guest/fallback.sh|pmem||fi"
-	"bind-nvdimm|tests/guest/bind.sh|nvdimm||"
+	"bind-nvdimm|tests/guest/bind.sh|nvdimm||series=6.1 env=KMM_AUTO_WHY=^auto:.persistent.memory..region0.+:.persistent.memory.->.ram"
+	"bind-nvdimm|tests/guest/bind.sh|nvdimm||min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory..region0.+:.the.kernel.cannot.place.it.on.the.device.->.ram"
 	"badnode-nvdimm|tests/guest/badnode.sh|nvdimm-nonuma||"
 	"cxl|tests/guest/cxl.sh|cxl|$mom|min=6.12"
 	"switch-multi|tests/guest/switch.sh|multi|$mom|"
@@ -52,6 +69,13 @@ scenarios=(
 	"takeover-hmem|tests/guest/takeover.sh|hmem|$mom|"
 	"neighbour-pair|tests/guest/neighbour.sh|pair|$mom|"
 	"multirange-hmem|tests/guest/multirange.sh|hmem|$mom|"
+	# memmap_on_memory=auto: slow media and the budget (pair), persistent
+	# media with the boot parameter, and without it (then the RAM check).
+	"auto-pair-slow|tests/guest/auto.sh|pair-nodes|$mom|fi series=6.1 env=KMM_HMAT=slow env=KMM_AUTO_ROUNDS=$(auto_pair HMAT)"
+	"auto-pair-slow|tests/guest/auto.sh|pair-nodes|$mom|fi min=6.12 env=KMM_HMAT=slow env=KMM_AUTO_ROUNDS=$(auto_pair memory.tiers)"
+	"auto-pmem|tests/guest/auto.sh|pmem|$mom|min=6.12 env=KMM_AUTO_ROUNDS=@ram:persistent.memory..region0.,.speed.unknown,.14.MiB.of.memmap.within.the.20.MiB.budget..0.MiB.in.use.:.persistent.memory.->.ram;memmap_on_memory=1@device:memmap_on_memory=1.->.device"
+	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi series=6.1 env=KMM_HMAT=dram env=KMM_AUTO_ROUNDS=@ram:fast,.1.00x.DRAM.s.access.cost..HMAT.,.16.MiB.of.memmap.within.+:.fast.or.unknown.volatile.memory.->.device;ram_cap=4194304@refused:"
+	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi min=6.12 env=KMM_HMAT=dram env=KMM_AUTO_ROUNDS=@ram:fast,.1.00x.DRAM.s.access.cost..memory.tiers.,.16.MiB.of.memmap.within.+:.the.kernel.cannot.place.it.on.the.device.->.ram;ram_cap=4194304@refused:"
 	# Reliability (issue 5): short versions in check, full ones in stress.
 	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
 	"ramshort-bench48|tests/guest/ramshort.sh|bench|$mom|env=KMM_BENCH_GIB=48 sets=check,stress"

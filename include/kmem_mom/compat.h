@@ -13,6 +13,7 @@
 #include <linux/memory_hotplug.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/notifier.h>
 #include <generated/kmem_mom_config.h>
 #include <kmem_mom/fault_inject.h>
 
@@ -133,6 +134,24 @@ static inline void kmm_memtiers_exit(struct kmm_memtiers *mt)
 #else
 	destroy_memory_type(mt->dflt);
 #endif
+}
+
+/*
+ * The abstract distance the kernel's HMAT or CXL (CDAT) algorithm computed
+ * for node @nid (v6.7+), or -ENODATA when none of them knows the node.
+ */
+static inline int kmm_memtier_adistance(int nid, int *adist)
+{
+#if KMM_HAVE_MEMTIER_CALC_ADISTANCE
+	int a = MEMTIER_ADISTANCE_DRAM;
+
+	/* An algorithm that computed a distance stops the chain. */
+	if (mt_calc_adistance(nid, &a) == NOTIFY_STOP) {
+		*adist = a;
+		return 0;
+	}
+#endif
+	return -ENODATA;
 }
 
 #endif /* KMEM_MOM_COMPAT_H */

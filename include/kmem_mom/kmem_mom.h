@@ -32,6 +32,13 @@ enum kmm_why {
 	KMM_WHY_SILENT, /* 6.6-6.8 put it in RAM without a word */
 };
 
+/* The module parameter memmap_on_memory: 0, 1 or auto (policy.c). */
+enum kmm_policy {
+	KMM_POLICY_RAM,
+	KMM_POLICY_DEVICE,
+	KMM_POLICY_AUTO,
+};
+
 /* The module parameter "online": who decides how blocks come online. */
 enum kmm_online {
 	KMM_ONLINE_KERNEL, /* the kernel's auto-online policy, as with kmem */
@@ -61,7 +68,10 @@ struct kmm_dev {
 	struct memory_dev_type *mtype;
 	int nid;
 	int mgid;
-	bool want_device; /* memmap_on_memory at bind time */
+	enum kmm_policy policy; /* memmap_on_memory at bind time */
+	const char *policy_reason; /* its inputs and verdict, one line */
+	u64 budget_charged; /* memmap bytes charged to memmap_ram_budget */
+	bool want_device; /* the policy's verdict */
 	bool may_fall_back; /* memmap_fallback at bind time */
 	enum kmm_online online; /* online at bind time */
 	bool on_device; /* the plan, after any fallback */
@@ -107,7 +117,10 @@ extern const char *kmm_resource_name;
 extern struct kmm_memtiers kmm_tiers;
 extern struct dax_device_driver kmm_driver;
 extern bool kmm_hotremove_failed;
-bool kmm_param_memmap_on_memory(void);
+int kmm_parse_strict_bool(const char *val, bool *res);
+struct kernel_param;
+int kmm_param_invalid(const struct kernel_param *kp, const char *val,
+		      const char *expected);
 bool kmm_param_memmap_fallback(void);
 enum kmm_online kmm_param_online(void);
 const char *kmm_online_name(enum kmm_online online);
@@ -128,9 +141,30 @@ enum kmm_memmap_at kmm_block_memmap_at(struct kmm_dev *kd, u64 start);
 const char *kmm_at_name(enum kmm_memmap_at at);
 unsigned long kmm_count_at(struct kmm_dev *kd, enum kmm_memmap_at at);
 
+unsigned long kmm_gigantic_pages(struct kmm_dev *kd);
+
+/* policy.c */
+enum kmm_policy kmm_param_memmap_policy(void);
+const char *kmm_policy_name(enum kmm_policy policy);
+const char *kmm_memmap_param_value(enum kmm_policy policy);
+int kmm_policy_decide(struct kmm_dev *kd, int supported);
+void kmm_budget_charge(struct kmm_dev *kd);
+void kmm_budget_release(struct kmm_dev *kd);
+u64 kmm_budget_used_bytes(u64 *budget);
+
+/* media.c */
+bool kmm_media_persistent(struct kmm_dev *kd, const char **provider);
+int kmm_media_adistance(int nid, int *adist, const char **source);
+bool kmm_media_slow(int adist);
+
+/* hmat.c */
+int kmm_hmat_adistance(int nid, int *adist);
+
 /* ram.c */
 int kmm_ram_promise(struct kmm_dev *kd);
 void kmm_ram_release(struct kmm_dev *kd);
+u64 kmm_ram_headroom(void);
+u64 kmm_boot_ram_bytes(void);
 
 /* online.c */
 int kmm_online_init(void);

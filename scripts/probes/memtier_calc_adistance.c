@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * mt_calc_adistance(): firmware-derived (HMAT/CDAT) abstract distance, added
- * in v6.7 ("memory tiers: add abstract distance calculation algorithms
- * management").  kmem uses it to pick the node's tier.
+ * int mt_calc_adistance(int nid, int *adist): the abstract distance of a
+ * node from the algorithms HMAT and CXL (CDAT) register, added in v6.7
+ * ("memory tiering: add abstract distance calculation algorithms
+ * management").  Without it, kmem_mom reads the HMAT itself.
  */
 #include <linux/memory-tiers.h>
 

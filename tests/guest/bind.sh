@@ -12,7 +12,7 @@ set -euo pipefail
 policy=/sys/devices/system/memory/auto_online_blocks
 mom_param=/sys/module/memory_hotplug/parameters/memmap_on_memory
 
-tap_plan 23
+tap_plan 25
 diag "kernel $(kver), device $KMM_DEVICE, memory_hotplug.memmap_on_memory=$(cat $mom_param)"
 
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
@@ -65,16 +65,23 @@ on_dev=$(cat "$attrs/memmap_device_blocks")
 in_ram=$(cat "$attrs/memmap_ram_blocks")
 diag "memmap: $on_dev blocks on the device, $in_ram in RAM; fallback: $(cat "$attrs/memmap_fallback_reason")"
 check_eq "every block's memmap is accounted for" "$want" "$((on_dev + in_ram))"
-# Without the boot parameter the kernel cannot place it on the device; the
-# module must notice (6.1: -EINVAL, 6.12+: silent fallback) and say so.
+# Without the boot parameter the kernel cannot place it on the device:
+# memmap_on_memory=auto chooses RAM where the kernel says so up front
+# (6.9+) or the media is persistent, and a fallback catches the rest; each
+# says why.
 if [ "$(cat $mom_param)" = N ]; then
 	check_eq "no boot parameter: memmap in system RAM" "$want" "$in_ram"
-	check "fallback reason is reported" \
-		bash -c "[ \"\$(cat $attrs/memmap_fallback_reason)\" != none ]"
+	check "why it is in RAM is reported (policy or fallback)" \
+		bash -c "[[ \"\$(cat $attrs/memmap_policy_reason)\" == *'-> ram' ]] || [ \"\$(cat $attrs/memmap_fallback_reason)\" != none ]"
 else
 	check_eq "boot parameter on: memmap on the device" "$want" "$on_dev"
 	check_eq "no fallback reason" none "$(cat "$attrs/memmap_fallback_reason")"
 fi
+# memmap_on_memory=auto (the default) and why it chose as it did.
+why=$(cat "$attrs/memmap_policy_reason")
+diag "$why"
+check_eq "memmap_policy is auto" auto "$(cat "$attrs/memmap_policy")"
+if [[ $why =~ ${KMM_AUTO_WHY:?} ]]; then ok "the policy says why"; else not_ok "the policy says why" "want /$KMM_AUTO_WHY/"; fi
 check "/proc/iomem shows System RAM (kmem) under $dev" \
 	bash -c "grep -A1 ': $dev\$' /proc/iomem | grep -q 'System RAM (kmem)'"
 

@@ -9,7 +9,7 @@ set -euo pipefail
 . /kmm/lib.sh
 . /kmm/mem.sh
 
-tap_plan 9
+tap_plan 10
 echo offline >/sys/devices/system/memory/auto_online_blocks
 check "modprobe kmem_mom" modprobe kmem_mom
 dev=$(setup_device cxl) || bail_out "no CXL RAM region"
@@ -22,6 +22,10 @@ sleep 1
 check_eq "$dev was bound to kmem on arrival" kmem "$(dax_driver "$dev")"
 check_eq "node $node has its $want memory blocks" "$want" "$(node_memblocks "$node")"
 check_eq "memmap on the device for every block" "$want" "$(mom_attr "$dev" memmap_device_blocks)"
+why=$(mom_attr "$dev" memmap_policy_reason)
+diag "$why"
+check "memmap_on_memory=auto: volatile CXL memory, on the device" \
+	bash -c "[[ '$why' == 'auto: volatile memory (region'*'-> device' ]]"
 check "daxctl online-memory $dev" daxctl online-memory "$dev"
 check_eq "daxctl list reports system-ram" system-ram \
 	"$(daxctl list -d "$dev" | jq -r '.[0].mode')"

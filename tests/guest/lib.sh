@@ -358,7 +358,7 @@ setup_device() {
 		}
 		dev=$(ndctl_chardev "$json") || return 1
 		;;
-	multi | pair)
+	multi | pair | pair-nodes)
 		modprobe -a dax_hmem device_dax >&2 || return 1
 		# Numeric sort: the hex strings may differ in length.
 		for res in $(for r in ${KMM_DAX_RES:-}; do

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The speed of a memory node, read from the firmware's HMAT, for kernels
+ * whose memory tiers cannot say (mt_calc_adistance() came in v6.7).  The
+ * answer is an abstract distance computed as the memory tiers compute it:
+ * DRAM's distance, times the node's latency over DRAM's, times DRAM's
+ * bandwidth over the node's, reads and writes summed.  DRAM is the memory
+ * local to the first initiator with CPUs that the HMAT relates to both.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/acpi.h>
+#include <linux/math64.h>
+#include <linux/memory-tiers.h>
+#include <linux/nodemask.h>
+#include <acpi/actbl1.h>
+#include <kmem_mom/kmem_mom.h>
+
+/* Sanity bound on proximity domain lists: firmware tables can be wrong. */
+#define KMM_HMAT_MAX_PDS 4096
+
+/* One entry per HMAT data type (access/read/write latency/bandwidth). */
+struct kmm_hmat_perf {
+	u64 val[ACPI_HMAT_WRITE_BANDWIDTH + 1];
+};
+
+static const u32 *kmm_hmat_initiators(const struct acpi_hmat_locality *loc)
+{
+	return (const u32 *)(loc + 1);
+}
+
+static const u32 *kmm_hmat_targets(const struct acpi_hmat_locality *loc)
+{
+	return kmm_hmat_initiators(loc) + loc->number_of_initiator_Pds;
+}
+
+/*
+ * The memory-hierarchy locality structure after @prev (NULL: the first)
+ * whose lists and matrix fit in its length; NULL at the end of the table.
+ */
+static const struct acpi_hmat_locality *
+kmm_hmat_next(const struct acpi_table_header *tbl,
+	      const struct acpi_hmat_locality *prev)
+{
+	const u8 *end = (const u8 *)tbl + tbl->length;
+	const u8 *p = prev ? (const u8 *)prev + prev->header.length :
+			     (const u8 *)tbl + sizeof(struct acpi_table_hmat);
+
+	for (; p + sizeof(struct acpi_hmat_structure) <= end;
+	     p += ((const struct acpi_hmat_structure *)p)->length) {
+		const struct acpi_hmat_locality *loc = (const void *)p;
+		u64 ni, nt, need;
+
+		if (loc->header.length < sizeof(struct acpi_hmat_structure) ||
+		    p + loc->header.length > end)
+			return NULL;
+		if (loc->header.type != ACPI_HMAT_TYPE_LOCALITY ||
+		    loc->header.length < sizeof(*loc))
+			continue;
+		ni = loc->number_of_initiator_Pds;
+		nt = loc->number_of_target_Pds;
+		need = sizeof(*loc) + 4 * (ni + nt) + 2 * ni * nt;
+		if (ni > KMM_HMAT_MAX_PDS || nt > KMM_HMAT_MAX_PDS ||
+		    need > loc->header.length)
+			continue;
+		if ((loc->flags & ACPI_HMAT_MEMORY_HIERARCHY) !=
+			    ACPI_HMAT_MEMORY ||
+		    loc->data_type > ACPI_HMAT_WRITE_BANDWIDTH)
+			continue;
+		return loc;
+	}
+	return NULL;
+}
+
+static int kmm_hmat_index(const u32 *pds, u32 n, u32 pxm)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		if (pds[i] == pxm)
+			return i;
+	return -1;
+}
+
+/* The (@ini, @tgt) entry of @loc in its base unit; 0 if there is none. */
+static u64 kmm_hmat_entry(const struct acpi_hmat_locality *loc, u32 ini,
+			  u32 tgt)
+{
+	u32 ni = loc->number_of_initiator_Pds, nt = loc->number_of_target_Pds;
+	const u16 *vals = (const u16 *)(kmm_hmat_targets(loc) + nt);
+	int i = kmm_hmat_index(kmm_hmat_initiators(loc), ni, ini);
+	int t = kmm_hmat_index(kmm_hmat_targets(loc), nt, tgt);
+	u16 v;
+
+	if (i < 0 || t < 0)
+		return 0;
+	v = vals[i * nt + t];
+	/* 0 and 0xffff both mean "not provided". */
+	if (!v || v == U16_MAX)
+		return 0;
+	return v * loc->entry_base_unit;
+}
+
+static bool kmm_hmat_related(const struct acpi_table_header *tbl, u32 ini,
+			     u32 tgt)
+{
+	const struct acpi_hmat_locality *loc = NULL;
+
+	while ((loc = kmm_hmat_next(tbl, loc)))
+		if (kmm_hmat_entry(loc, ini, tgt))
+			return true;
+	return false;
+}
+
+/*
+ * Proximity domains of node @nid (@tgt) and of the DRAM to compare it with
+ * (@ini: an initiator with CPUs whose own memory the HMAT also describes).
+ */
+static bool kmm_hmat_pick(const struct acpi_table_header *tbl, int nid,
+			  u32 *ini, u32 *tgt)
+{
+	const struct acpi_hmat_locality *loc = NULL;
+	u32 i, t, n;
+
+	while ((loc = kmm_hmat_next(tbl, loc))) {
+		n = loc->number_of_target_Pds;
+		for (t = 0; t < n; t++) {
+			*tgt = kmm_hmat_targets(loc)[t];
+			if (pxm_to_node(*tgt) == nid)
+				break;
+		}
+		if (t == n)
+			continue;
+		for (i = 0; i < loc->number_of_initiator_Pds; i++) {
+			int inid;
+
+			*ini = kmm_hmat_initiators(loc)[i];
+			inid = pxm_to_node(*ini);
+			if (inid == NUMA_NO_NODE || inid == nid ||
+			    !node_state(inid, N_CPU))
+				continue;
+			if (kmm_hmat_related(tbl, *ini, *tgt) &&
+			    kmm_hmat_related(tbl, *ini, *ini))
+				return true;
+		}
+	}
+	return false;
+}
+
+static void kmm_hmat_collect(const struct acpi_table_header *tbl, u32 ini,
+			     u32 tgt, struct kmm_hmat_perf *perf)
+{
+	const struct acpi_hmat_locality *loc = NULL;
+	u64 v;
+
+	while ((loc = kmm_hmat_next(tbl, loc))) {
+		v = kmm_hmat_entry(loc, ini, tgt);
+		if (v)
+			perf->val[loc->data_type] = v;
+	}
+}
+
+/* Read plus write, an "access" figure standing in for either. */
+static u64 kmm_hmat_sum(const struct kmm_hmat_perf *perf, int access,
+			int read, int write)
+{
+	u64 r = perf->val[read] ?: perf->val[access];
+	u64 w = perf->val[write] ?: perf->val[access];
+
+	return r && w ? r + w : 0;
+}
+
+int kmm_hmat_adistance(int nid, int *adist)
+{
+	struct kmm_hmat_perf node = {}, dram = {};
+	struct acpi_table_header *tbl;
+	u64 nl, dl, nb, db, a = MEMTIER_ADISTANCE_DRAM;
+	u32 ini, tgt;
+	int rc = -ENODATA;
+
+	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_HMAT, 0, &tbl)))
+		return -ENODATA;
+	if (!kmm_hmat_pick(tbl, nid, &ini, &tgt))
+		goto out;
+	kmm_hmat_collect(tbl, ini, tgt, &node);
+	kmm_hmat_collect(tbl, ini, ini, &dram);
+	nl = kmm_hmat_sum(&node, ACPI_HMAT_ACCESS_LATENCY,
+			  ACPI_HMAT_READ_LATENCY, ACPI_HMAT_WRITE_LATENCY);
+	dl = kmm_hmat_sum(&dram, ACPI_HMAT_ACCESS_LATENCY,
+			  ACPI_HMAT_READ_LATENCY, ACPI_HMAT_WRITE_LATENCY);
+	nb = kmm_hmat_sum(&node, ACPI_HMAT_ACCESS_BANDWIDTH,
+			  ACPI_HMAT_READ_BANDWIDTH, ACPI_HMAT_WRITE_BANDWIDTH);
+	db = kmm_hmat_sum(&dram, ACPI_HMAT_ACCESS_BANDWIDTH,
+			  ACPI_HMAT_READ_BANDWIDTH, ACPI_HMAT_WRITE_BANDWIDTH);
+	/* The memory tiers need both; with one of them, use what there is. */
+	if (!(nl && dl) && !(nb && db))
+		goto out;
+	if (nl && dl)
+		a = mul_u64_u64_div_u64(a, nl, dl);
+	if (nb && db)
+		a = mul_u64_u64_div_u64(a, db, nb);
+	*adist = min_t(u64, a, INT_MAX);
+	rc = 0;
+out:
+	acpi_put_table(tbl);
+	return rc;
+}
