@@ -32,14 +32,14 @@ garbage=(maybe "" " " 2 -1 0x1 1.0 "1 1" 99999999999999999999999999 -99999999999
 # count).
 valid() {
 	case "$1:$2" in
-	fail_add_at:2 | fail_add_at:0x1) return 0 ;;
+	fail_add_at:2 | fail_add_at:0x1 | memmap_ram_budget:2) return 0 ;;
 	*) return 1 ;;
 	esac
 }
 
 # 1. At load.  A bare flag is refused too: these are not plain bools.
 bad=
-for p in memmap_on_memory memmap_fallback online fail_add_at; do
+for p in memmap_on_memory memmap_fallback memmap_ram_budget online fail_add_at; do
 	for v in "${garbage[@]}"; do
 		# The kernel splits "p=1 1" into p=1 and an unknown, ignored,
 		# parameter "1": not ours to refuse.
@@ -61,7 +61,7 @@ nattrs=$(ls "/sys/bus/dax/devices/$A/kmem_mom" $drv/kmem_mom | grep -vc '^$\|:$'
 before=$(grep . $params/* "/sys/bus/dax/devices/$A/kmem_mom/"* $drv/kmem_mom/*)
 bad=
 dmesg_mark
-for p in memmap_on_memory memmap_fallback online fail_add_at; do
+for p in memmap_on_memory memmap_fallback memmap_ram_budget online fail_add_at; do
 	for v in "${garbage[@]}"; do
 		valid $p "$v" && continue
 		# As echo writes it: an empty value is a lone newline.
@@ -70,7 +70,7 @@ for p in memmap_on_memory memmap_fallback online fail_add_at; do
 done
 check_eq "every bad runtime value is refused" "" "$bad"
 check "the refusals are explained in dmesg" test \
-	"$(dmesg_count "kmem_mom: (memmap_on_memory|memmap_fallback|online): invalid value 'maybe'")" -ge 3
+	"$(dmesg_count "kmem_mom: (memmap_on_memory|memmap_fallback|memmap_ram_budget|online): invalid value 'maybe'")" -ge 4
 bad=
 for f in "/sys/bus/dax/devices/$A/kmem_mom/"* $drv/kmem_mom/*; do
 	for v in 0 1 "${garbage[@]}"; do
@@ -95,7 +95,7 @@ check_eq "the driver's bind/unbind/new_id are root-only (200)" "200 200 200" \
 
 # 4. An unprivileged user.
 nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-check "nobody reads the parameters" nobody cat $params/memmap_on_memory $params/memmap_fallback $params/online
+check "nobody reads the parameters" nobody cat $params/memmap_on_memory $params/memmap_fallback $params/memmap_ram_budget $params/online
 check "nobody reads the counters" nobody cat $drv/kmem_mom/devices $drv/kmem_mom/blocks
 check "nobody reads memmap_device_blocks" nobody cat "/sys/bus/dax/devices/$A/kmem_mom/memmap_device_blocks"
 check "nobody cannot read ranges" bash -c "! setpriv --reuid=65534 --regid=65534 --clear-groups cat /sys/bus/dax/devices/$A/kmem_mom/ranges"
@@ -124,6 +124,6 @@ check "$A back to devdax" daxctl reconfigure-device --mode=devdax --force "$A"
 check "modprobe -r kmem_mom" modprobe -r kmem_mom
 snapshot /tmp/end
 check_eq "no drift" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/end)"
-summary hostile-input "${#garbage[@]} values x (4 params + $nattrs attrs)" - \
+summary hostile-input "${#garbage[@]} values x (5 params + $nattrs attrs)" - \
 	"$(drift /tmp/base /tmp/end)"
 tap_done

@@ -13,7 +13,7 @@ set -euo pipefail
 policy=/sys/devices/system/memory/auto_online_blocks
 params=/sys/module/kmem_mom/parameters
 
-tap_plan 45
+tap_plan 50
 devs=$(setup_device multi) || bail_out "no multi devices"
 read -r A B C <<<"$devs"
 # devdax where device_dax will take them (7.3's refuses the 64 MiB C:
@@ -38,8 +38,15 @@ for v in 7 maybe -1; do
 		bash -c "! modprobe kmem_mom memmap_on_memory=$v"
 done
 check "... and memmap_fallback=2" bash -c '! modprobe kmem_mom memmap_fallback=2'
-check_eq "each refusal is explained in dmesg" 4 \
-	"$(dmesg_count "kmem_mom: memmap_(on_memory|fallback): invalid value")"
+# A budget is a percentage (0-100%) or a size with K/M/G/T: nothing else.
+bad_budgets=(101% 5%% % 1X -1 99999999999T 1.5G 0x10M "2 %")
+refused=
+for v in "${bad_budgets[@]}"; do
+	modprobe kmem_mom "memmap_ram_budget=$v" 2>/dev/null && { refused+=" '$v'"; modprobe -r kmem_mom; }
+done
+check_eq "modprobe kmem_mom memmap_ram_budget=<bad> is refused" "" "$refused"
+check_eq "each refusal is explained in dmesg" $((4 + ${#bad_budgets[@]})) \
+	"$(dmesg_count "kmem_mom: memmap_(on_memory|fallback|ram_budget): invalid value")"
 check "and nothing stayed loaded" bash -c '! grep -q "^kmem_mom " /proc/modules'
 
 # 2. ... and at runtime, leaving the value as it was.
@@ -48,7 +55,21 @@ for v in 5 "" yes -1 99999999999999999999; do
 	check "writing '$v' to memmap_on_memory fails" \
 		bash -c "! echo '$v' >$params/memmap_on_memory"
 done
-check_eq "memmap_on_memory kept its value" Y "$(cat $params/memmap_on_memory)"
+check_eq "memmap_on_memory kept its value" auto "$(cat $params/memmap_on_memory)"
+refused=
+for v in "${bad_budgets[@]}" ""; do
+	{ printf '%s\n' "$v" >$params/memmap_ram_budget; } 2>/dev/null && refused+=" '$v'"
+done
+check_eq "writing a bad memmap_ram_budget fails" "" "$refused"
+check_eq "memmap_ram_budget kept its value" 2% "$(cat $params/memmap_ram_budget)"
+readback=
+for v in 0 512M 1048576 3K 1T 100% 0% 2%; do
+	echo "$v" >$params/memmap_ram_budget && readback+=" $(cat $params/memmap_ram_budget)"
+done
+check_eq "good budgets are taken and read back in their largest unit" \
+	" 0 512M 1M 3K 1T 100% 0% 2%" "$readback"
+check "memmap_on_memory takes 1, 0 and auto again" \
+	bash -c "echo 1 >$params/memmap_on_memory && echo 0 >$params/memmap_on_memory && echo auto >$params/memmap_on_memory"
 check "memmap_fallback=0 then =1 are accepted" \
 	bash -c "echo 0 >$params/memmap_fallback && echo 1 >$params/memmap_fallback"
 

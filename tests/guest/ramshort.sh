@@ -8,13 +8,14 @@
 # vmemmap allocation used to fail inside x86 add_pages(), which WARNs (the
 # panic_on_warn guest died); kmem_mom must now refuse the bind up front,
 # say why, and leave nothing.
-# Then memmap_on_memory=1 binds the same device, as the message suggests.
+# Then memmap_on_memory=1 binds the same device, as the message suggests,
+# and so does memmap_on_memory=auto (over the budget: on the device).
 # Booted with memory_hotplug.memmap_on_memory=1.
 set -euo pipefail
 . /kmm/lib.sh
 . /kmm/mem.sh
 
-tap_plan 11
+tap_plan 16
 # device_dax would give the device a 1 GiB memmap in RAM of its own: keep
 # it away, and unbind through sysfs (daxctl would rebind device_dax).
 modprobe dax_hmem
@@ -48,5 +49,20 @@ check_eq "all $blocks blocks, memmap on the device" "$blocks $blocks" \
 check "offline it" daxctl offline-memory "$dev"
 check "unbind it" sysfs_write /sys/bus/dax/drivers/kmem/unbind "$dev"
 check "/proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
+
+# memmap_on_memory=auto: 768 MiB of memmap is far over the budget (2% of
+# the 1 GiB present at boot), so it goes on the device, and says so.
+echo auto >/sys/module/kmem_mom/parameters/memmap_on_memory
+check "with memmap_on_memory=auto the same device binds" \
+	daxctl reconfigure-device --mode=system-ram "$dev"
+why=$(mom_attr "$dev" memmap_policy_reason)
+diag "$why"
+check "auto: over the budget, on the device" \
+	bash -c "[[ '$why' == *'768 MiB of memmap over the 20 MiB budget'*'-> device' ]]"
+check_eq "all $blocks blocks, memmap on the device" "$blocks $blocks" \
+	"$(dax_online_memblocks "$dev") $(mom_attr "$dev" memmap_device_blocks)"
+check "offline and unbind it" bash -c \
+	"daxctl offline-memory $dev && echo $dev >/sys/bus/dax/drivers/kmem/unbind"
+check "/proc/iomem as before, again" diff -u /tmp/iomem.0 /proc/iomem
 summary ramshort-refused 1 - "blocks=$(node_memblocks 1) counters=$(mom_counters | tr ' ' /)"
 tap_done
