@@ -19,28 +19,48 @@
 /* Sanity bound on proximity domain lists: firmware tables can be wrong. */
 #define KMM_HMAT_MAX_PDS 4096
 
+/*
+ * The System Locality Latency and Bandwidth Information structure (ACPI
+ * 6.3, 5.2.27.4), as ACPICA's struct acpi_hmat_locality with kernel-style
+ * names; followed by the initiator and target proximity domain lists (u32
+ * each) and the initiator-major matrix of u16 entries.
+ */
+struct kmm_hmat_locality {
+	struct acpi_hmat_structure header;
+	u8 flags;
+	u8 data_type;
+	u8 min_transfer_size;
+	u8 reserved1;
+	u32 nr_initiators;
+	u32 nr_targets;
+	u32 reserved2;
+	u64 entry_base_unit;
+} __packed;
+static_assert(sizeof(struct kmm_hmat_locality) ==
+	      sizeof(struct acpi_hmat_locality));
+
 /* One entry per HMAT data type (access/read/write latency/bandwidth). */
 struct kmm_hmat_perf {
 	u64 val[ACPI_HMAT_WRITE_BANDWIDTH + 1];
 };
 
-static const u32 *kmm_hmat_initiators(const struct acpi_hmat_locality *loc)
+static const u32 *kmm_hmat_initiators(const struct kmm_hmat_locality *loc)
 {
 	return (const u32 *)(loc + 1);
 }
 
-static const u32 *kmm_hmat_targets(const struct acpi_hmat_locality *loc)
+static const u32 *kmm_hmat_targets(const struct kmm_hmat_locality *loc)
 {
-	return kmm_hmat_initiators(loc) + loc->number_of_initiator_Pds;
+	return kmm_hmat_initiators(loc) + loc->nr_initiators;
 }
 
 /*
  * The memory-hierarchy locality structure after @prev (NULL: the first)
  * whose lists and matrix fit in its length; NULL at the end of the table.
  */
-static const struct acpi_hmat_locality *
+static const struct kmm_hmat_locality *
 kmm_hmat_next(const struct acpi_table_header *tbl,
-	      const struct acpi_hmat_locality *prev)
+	      const struct kmm_hmat_locality *prev)
 {
 	const u8 *end = (const u8 *)tbl + tbl->length;
 	const u8 *p = prev ? (const u8 *)prev + prev->header.length :
@@ -48,7 +68,7 @@ kmm_hmat_next(const struct acpi_table_header *tbl,
 
 	for (; p + sizeof(struct acpi_hmat_structure) <= end;
 	     p += ((const struct acpi_hmat_structure *)p)->length) {
-		const struct acpi_hmat_locality *loc = (const void *)p;
+		const struct kmm_hmat_locality *loc = (const void *)p;
 		u64 ni, nt, need;
 
 		if (loc->header.length < sizeof(struct acpi_hmat_structure) ||
@@ -57,8 +77,8 @@ kmm_hmat_next(const struct acpi_table_header *tbl,
 		if (loc->header.type != ACPI_HMAT_TYPE_LOCALITY ||
 		    loc->header.length < sizeof(*loc))
 			continue;
-		ni = loc->number_of_initiator_Pds;
-		nt = loc->number_of_target_Pds;
+		ni = loc->nr_initiators;
+		nt = loc->nr_targets;
 		need = sizeof(*loc) + 4 * (ni + nt) + 2 * ni * nt;
 		if (ni > KMM_HMAT_MAX_PDS || nt > KMM_HMAT_MAX_PDS ||
 		    need > loc->header.length)
@@ -83,10 +103,9 @@ static int kmm_hmat_index(const u32 *pds, u32 n, u32 pxm)
 }
 
 /* The (@ini, @tgt) entry of @loc in its base unit; 0 if there is none. */
-static u64 kmm_hmat_entry(const struct acpi_hmat_locality *loc, u32 ini,
-			  u32 tgt)
+static u64 kmm_hmat_entry(const struct kmm_hmat_locality *loc, u32 ini, u32 tgt)
 {
-	u32 ni = loc->number_of_initiator_Pds, nt = loc->number_of_target_Pds;
+	u32 ni = loc->nr_initiators, nt = loc->nr_targets;
 	const u16 *vals = (const u16 *)(kmm_hmat_targets(loc) + nt);
 	int i = kmm_hmat_index(kmm_hmat_initiators(loc), ni, ini);
 	int t = kmm_hmat_index(kmm_hmat_targets(loc), nt, tgt);
@@ -104,7 +123,7 @@ static u64 kmm_hmat_entry(const struct acpi_hmat_locality *loc, u32 ini,
 static bool kmm_hmat_related(const struct acpi_table_header *tbl, u32 ini,
 			     u32 tgt)
 {
-	const struct acpi_hmat_locality *loc = NULL;
+	const struct kmm_hmat_locality *loc = NULL;
 
 	while ((loc = kmm_hmat_next(tbl, loc)))
 		if (kmm_hmat_entry(loc, ini, tgt))
@@ -119,11 +138,11 @@ static bool kmm_hmat_related(const struct acpi_table_header *tbl, u32 ini,
 static bool kmm_hmat_pick(const struct acpi_table_header *tbl, int nid,
 			  u32 *ini, u32 *tgt)
 {
-	const struct acpi_hmat_locality *loc = NULL;
+	const struct kmm_hmat_locality *loc = NULL;
 	u32 i, t, n;
 
 	while ((loc = kmm_hmat_next(tbl, loc))) {
-		n = loc->number_of_target_Pds;
+		n = loc->nr_targets;
 		for (t = 0; t < n; t++) {
 			*tgt = kmm_hmat_targets(loc)[t];
 			if (pxm_to_node(*tgt) == nid)
@@ -131,7 +150,7 @@ static bool kmm_hmat_pick(const struct acpi_table_header *tbl, int nid,
 		}
 		if (t == n)
 			continue;
-		for (i = 0; i < loc->number_of_initiator_Pds; i++) {
+		for (i = 0; i < loc->nr_initiators; i++) {
 			int inid;
 
 			*ini = kmm_hmat_initiators(loc)[i];
@@ -150,7 +169,7 @@ static bool kmm_hmat_pick(const struct acpi_table_header *tbl, int nid,
 static void kmm_hmat_collect(const struct acpi_table_header *tbl, u32 ini,
 			     u32 tgt, struct kmm_hmat_perf *perf)
 {
-	const struct acpi_hmat_locality *loc = NULL;
+	const struct kmm_hmat_locality *loc = NULL;
 	u64 v;
 
 	while ((loc = kmm_hmat_next(tbl, loc))) {
@@ -161,8 +180,8 @@ static void kmm_hmat_collect(const struct acpi_table_header *tbl, u32 ini,
 }
 
 /* Read plus write, an "access" figure standing in for either. */
-static u64 kmm_hmat_sum(const struct kmm_hmat_perf *perf, int access,
-			int read, int write)
+static u64 kmm_hmat_sum(const struct kmm_hmat_perf *perf, int access, int read,
+			int write)
 {
 	u64 r = perf->val[read] ?: perf->val[access];
 	u64 w = perf->val[write] ?: perf->val[access];

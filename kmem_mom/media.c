@@ -64,5 +64,6 @@ int kmm_media_adistance(int nid, int *adist, const char **source)
  */
 bool kmm_media_slow(int adist)
 {
-	return adist >= round_up(MEMTIER_ADISTANCE_DRAM + 1, MEMTIER_CHUNK_SIZE);
+	return adist >=
+	       round_up(MEMTIER_ADISTANCE_DRAM + 1, MEMTIER_CHUNK_SIZE);
 }

@@ -50,7 +50,8 @@ static int kmm_param_set_memmap(const char *val, const struct kernel_param *kp)
 		return 0;
 	}
 	if (!kmm_parse_strict_bool(val, &on)) {
-		WRITE_ONCE(memmap_policy, on ? KMM_POLICY_DEVICE : KMM_POLICY_RAM);
+		WRITE_ONCE(memmap_policy,
+			   on ? KMM_POLICY_DEVICE : KMM_POLICY_RAM);
 		return 0;
 	}
 	return kmm_param_invalid(kp, val, "0, 1 or auto");
@@ -130,14 +131,16 @@ static int kmm_parse_budget(const char *val, bool *percent, u64 *value)
 	return check_shl_overflow(*value, shift, value) ? -EINVAL : 0;
 }
 
+static const char kmm_budget_syntax[] =
+	"a percentage of boot-time RAM (0% to 100%) or a size (512M, 4G)";
+
 static int kmm_param_set_budget(const char *val, const struct kernel_param *kp)
 {
 	bool percent;
 	u64 value;
 
 	if (kmm_parse_budget(val, &percent, &value))
-		return kmm_param_invalid(kp, val,
-					 "a percentage of boot-time RAM (0% to 100%) or a size (512M, 4G)");
+		return kmm_param_invalid(kp, val, kmm_budget_syntax);
 	mutex_lock(&kmm_budget_lock);
 	budget_percent = percent;
 	budget_value = value;
@@ -259,6 +262,7 @@ static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported, char *why,
 	bool persistent, slow, ram;
 	char speed[64];
 	u64 room = 0;
+	size_t n;
 
 	persistent = kmm_media_persistent(kd, &provider);
 	kmm_describe_speed(kd, speed, sizeof(speed), &slow);
@@ -274,19 +278,26 @@ static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported, char *why,
 	} else {
 		room = kmm_ram_headroom();
 		ram = room >= need;
-		verdict = ram ? (persistent ? "persistent memory" : "slow memory") :
-				"not enough free RAM";
+		if (!ram)
+			verdict = "not enough free RAM";
+		else if (persistent)
+			verdict = "persistent memory";
+		else
+			verdict = "slow memory";
 	}
-	snprintf(why, len,
-		 "auto: %s memory (%s), %s, %llu MiB of memmap %s the %llu MiB budget (%llu MiB in use)",
-		 persistent ? "persistent" : "volatile", provider, speed,
-		 need >> 20, kmm_budget_used + need > budget ? "over" : "within",
-		 budget >> 20, kmm_budget_used >> 20);
+	n = scnprintf(why, len, "auto: %s memory (%s), %s",
+		      persistent ? "persistent" : "volatile", provider, speed);
+	n += scnprintf(why + n, len - n, ", %llu MiB of memmap %s the %llu MiB",
+		       need >> 20,
+		       kmm_budget_used + need > budget ? "over" : "within",
+		       budget >> 20);
+	n += scnprintf(why + n, len - n, " budget (%llu MiB in use)",
+		       kmm_budget_used >> 20);
 	if (room && !ram)
-		snprintf(why + strlen(why), len - strlen(why),
-			 ", %llu MiB of RAM free", room >> 20);
-	snprintf(why + strlen(why), len - strlen(why), ": %s -> %s", verdict,
-		 ram ? "ram" : "device");
+		n += scnprintf(why + n, len - n, ", %llu MiB of RAM free",
+			       room >> 20);
+	scnprintf(why + n, len - n, ": %s -> %s", verdict,
+		  ram ? "ram" : "device");
 	return ram;
 }
 

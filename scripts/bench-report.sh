@@ -84,8 +84,9 @@ END {
 	done
 	cat <<'EOT'
 Drivers: `kmem` = in-tree kmem (memmap in system RAM); `kmem-knob` = in-tree
-kmem with its own `daxX.Y/memmap_on_memory=1` (6.9+); `mom0`/`mom1` =
-kmem_mom with `memmap_on_memory=0/1`.  DRAM spent = node0 MemFree + per-cpu
+kmem with its own `daxX.Y/memmap_on_memory=1` (6.9+); `mom0`/`mom1`/`auto` =
+kmem_mom with `memmap_on_memory=0/1/auto` (soft-reserved memory without
+HMAT: `auto` chooses the device, and says why in the guest log).  DRAM spent = node0 MemFree + per-cpu
 free pages before minus after the hot-add, caches dropped.  Capacity spent =
 device size minus node1 MemTotal.  Waste beyond memmap = capacity spent minus
 the 16 MiB per GiB memmap when it is on the device (goal 0).  Times are TCG
@@ -107,7 +108,7 @@ plot=$out/plot.gp
 		echo "set title '$k'"
 		printf 'plot '
 		sep=
-		for d in kmem kmem-knob mom0 mom1; do
+		for d in kmem kmem-knob mom0 mom1 auto; do
 			grep -qP "^$k\t[0-9]+\t$d\t[0-9]+/[0-9]+\t[0-9]" "$summary" || continue
 			awk -F'\t' -v k="$k" -v d="$d" '$1 == k && $3 == d && $5 != "" { print $2, ($15 > 0.0625 ? $15 : 0.0625) }' \
 				"$summary" >"$out/plot-$k-$d.dat"

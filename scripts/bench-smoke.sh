@@ -17,7 +17,7 @@ else
 	exit 1
 fi
 fail=0
-for d in kmem kmem-knob mom0 mom1; do
+for d in kmem kmem-knob mom0 mom1 auto; do
 	if grep -qE "^\| 1 \| $d \| 1/1 \|" "$dir/bench.md"; then
 		echo "ok - bench smoke: $d completed its run"
 	else

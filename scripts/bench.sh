@@ -42,9 +42,9 @@ for kname in $kernels; do
 	kver=${!kname}
 	ov=$("$KMM_TOP/scripts/stage.sh" "$kver")
 	rootfs=$(kmm_rootfs_for "$kver")
-	drivers="kmem mom0 mom1"
+	drivers="kmem mom0 mom1 auto"
 	# The in-tree kmem's own per-device switch exists from 6.9.
-	kmm_kver_at_least "$kver" 6.9 && drivers="kmem kmem-knob mom0 mom1"
+	kmm_kver_at_least "$kver" 6.9 && drivers="kmem kmem-knob mom0 mom1 auto"
 	for gib in $sizes $scale; do
 		r=$reps
 		[ "$gib" -ge 64 ] && r=$(((reps + 1) / 2))

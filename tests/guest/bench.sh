@@ -8,6 +8,7 @@
 #   kmem-knob   the in-tree kmem with its own daxX.Y/memmap_on_memory=1 (6.9+)
 #   mom0       kmem_mom memmap_on_memory=0
 #   mom1       kmem_mom memmap_on_memory=1
+#   auto       kmem_mom memmap_on_memory=auto (the default)
 # Every run prints one "# RESULT k=v ..." line for scripts/bench.sh.  A
 # failed hot-add is a result too (status=fail plus the kernel's reason), not
 # a failed test.  Nothing here asserts a timing.
@@ -16,7 +17,7 @@ set -euo pipefail
 . /kmm/mem.sh
 
 reps=${KMM_BENCH_REPS:-3}
-drivers=${KMM_BENCH_DRIVERS:-kmem,kmem-knob,mom0,mom1}
+drivers=${KMM_BENCH_DRIVERS:-kmem,kmem-knob,mom0,mom1,auto}
 drivers=${drivers//,/ }
 gib=${KMM_BENCH_GIB:?}
 # The in-tree kmem may exhaust node0 on purpose: keep the measuring shell.
@@ -53,6 +54,7 @@ load() {
 		;;
 	mom0) modprobe kmem_mom memmap_on_memory=0 ;;
 	mom1) modprobe kmem_mom memmap_on_memory=1 ;;
+	auto) modprobe kmem_mom memmap_on_memory=auto ;;
 	esac
 }
 
