@@ -12,7 +12,7 @@ set -euo pipefail
 policy=/sys/devices/system/memory/auto_online_blocks
 mom_param=/sys/module/memory_hotplug/parameters/memmap_on_memory
 
-tap_plan 25
+tap_plan 27
 diag "kernel $(kver), device $KMM_DEVICE, memory_hotplug.memmap_on_memory=$(cat $mom_param)"
 
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
@@ -35,6 +35,7 @@ echo offline >"$policy"
 trap 'echo "$old_policy" >"$policy"' EXIT
 cp /proc/iomem /tmp/iomem.before
 blocks_before=$(node_memblocks "$node")
+placement_mark "$node"
 
 dmesg_mark
 check "kmem_mom is not loaded yet" bash -c '! grep -q "^kmem_mom " /proc/modules'
@@ -50,6 +51,9 @@ check_eq "node $node gained $want memory blocks" "$want" \
 check_eq "daxctl onlined all of them" "$want" "$(node_online_memblocks "$node")"
 check_eq "daxctl list reports system-ram" system-ram \
 	"$(daxctl list -d "$dev" | jq -r '.[0].mode')"
+where=device
+[ "$(cat $mom_param)" = N ] && where=ram
+check_placement "measured:" "$node" "$want" $where
 
 if [ "$first" != "$start" ]; then
 	check_eq "the trimmed head of the range is reported" 1 \

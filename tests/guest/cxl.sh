@@ -9,9 +9,11 @@ set -euo pipefail
 . /kmm/lib.sh
 . /kmm/mem.sh
 
-tap_plan 10
+tap_plan 12
 echo offline >/sys/devices/system/memory/auto_online_blocks
 check "modprobe kmem_mom" modprobe kmem_mom
+# The region's node (node1, see the recipe) exists only once it is added.
+placement_mark 1
 dev=$(setup_device cxl) || bail_out "no CXL RAM region"
 node=$(dax_node "$dev")
 blocks0=0
@@ -27,6 +29,7 @@ diag "$why"
 check "memmap_on_memory=auto: volatile CXL memory, on the device" \
 	bash -c "[[ '$why' == 'auto: volatile memory (region'*'-> device' ]]"
 check "daxctl online-memory $dev" daxctl online-memory "$dev"
+check_placement "measured:" "$node" "$want" device
 check_eq "daxctl list reports system-ram" system-ram \
 	"$(daxctl list -d "$dev" | jq -r '.[0].mode')"
 check "daxctl reconfigure-device --mode=devdax --force $dev" \

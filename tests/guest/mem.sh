@@ -106,6 +106,32 @@ mom_attr_or() { cat "/sys/bus/dax/devices/$1/kmem_mom/$2" 2>/dev/null || echo '?
 # Expected memmap bytes for BLOCKS blocks of this guest's block size.
 memmap_bytes() { echo $(($1 * $(memblock_bytes) / 4096 * 64)); }
 
+# placement_mark NODE: remember node0's free DRAM and NODE's present -
+# managed before a bind, for check_placement.
+placement_mark() {
+	settle
+	_pm_dram=$(dram_free_kb 0) _pm_unmanaged=$(node_unmanaged_pages "$1")
+}
+
+# check_placement TAG NODE BLOCKS WHERE: after a bind of BLOCKS blocks on
+# NODE, the memmap measures as WHERE (ram, device) says: node0 DRAM spent
+# and NODE's present - managed, against placement_mark (3 TAP lines).
+check_placement() {
+	local kb spent grew
+	kb=$(($(memmap_bytes "$3") / 1024))
+	settle
+	spent=$((_pm_dram - $(dram_free_kb 0)))
+	grew=$(($(node_unmanaged_pages "$2") - _pm_unmanaged))
+	diag "$1 node0 DRAM spent $spent kB, node$2 present-managed +$grew pages"
+	if [ "$4" = ram ]; then
+		within "$1 memmap in RAM: node0 DRAM spent = memmap +-1 MiB" "$spent" $((kb - 1024)) $((kb + 1024))
+		check_eq "$1 node$2 present-managed unchanged" 0 "$grew"
+	else
+		within "$1 memmap on the device: node0 DRAM spent < 1 MiB" "$spent" -1024 1023
+		check_eq "$1 node$2 present-managed grew by the memmap" $((kb / 4)) "$grew"
+	fi
+}
+
 # --- Drift: what a full return to devdax must give back -------------------
 
 MOM_STATS=/sys/bus/dax/drivers/kmem/kmem_mom
