@@ -231,41 +231,47 @@ void kmm_budget_release(struct kmm_dev *kd)
 	kd->budget_charged = 0;
 }
 
-/* "1.25x DRAM (HMAT)" or "speed unknown"; sets *@slow. */
-static void kmm_describe_speed(struct kmm_dev *kd, char *buf, size_t len,
-			       bool *slow)
+/*
+ * The media half of an auto reason: "auto: volatile memory (hmem.0), slow,
+ * 12.00x DRAM's access cost (HMAT)".  Gathered before kmm_budget_lock is
+ * taken: the speed lookup sleeps on the memory tiers' and ACPI's locks.
+ */
+static size_t kmm_auto_media(struct kmm_dev *kd, char *why, size_t len,
+			     bool *persistent, bool *slow)
 {
-	const char *source;
+	const char *provider, *source;
+	size_t n;
 	int adist;
 	u64 pct;
 
+	*persistent = kmm_media_persistent(kd, &provider);
+	n = scnprintf(why, len, "auto: %s memory (%s), ",
+		      *persistent ? "persistent" : "volatile", provider);
 	*slow = false;
-	if (kmm_media_adistance(kd->nid, &adist, &source)) {
-		strscpy(buf, "speed unknown", len);
-		return;
-	}
+	if (kmm_media_adistance(kd->nid, &adist, &source))
+		return n + scnprintf(why + n, len - n, "speed unknown");
 	*slow = kmm_media_slow(adist);
 	pct = div_u64((u64)adist * 100, MEMTIER_ADISTANCE_DRAM);
-	snprintf(buf, len, "%s, %llu.%02llux DRAM's access cost (%s)",
-		 *slow ? "slow" : "fast", pct / 100, pct % 100, source);
+	return n + scnprintf(why + n, len - n,
+			     "%s, %llu.%02llux DRAM's access cost (%s)",
+			     *slow ? "slow" : "fast", pct / 100, pct % 100,
+			     source);
 }
 
 /*
  * Caller holds kmm_budget_lock.  @supported: kmm_mhp_memmap_supported().
- * Returns true for ram and writes the inputs and their verdict to @why.
+ * Returns true for ram and appends the cost and the verdict to @why.
  */
-static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported, char *why,
+static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported,
+			       bool persistent, bool slow, char *why,
 			       size_t len)
 {
 	u64 need = kmm_dev_memmap_bytes(kd), budget = kmm_budget_bytes();
-	const char *provider, *verdict;
-	bool persistent, slow, ram;
-	char speed[64];
+	const char *verdict;
 	u64 room = 0;
 	size_t n;
+	bool ram;
 
-	persistent = kmm_media_persistent(kd, &provider);
-	kmm_describe_speed(kd, speed, sizeof(speed), &slow);
 	if (!supported) {
 		ram = true;
 		verdict = "the kernel cannot place it on the device";
@@ -285,12 +291,10 @@ static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported, char *why,
 		else
 			verdict = "slow memory";
 	}
-	n = scnprintf(why, len, "auto: %s memory (%s), %s",
-		      persistent ? "persistent" : "volatile", provider, speed);
-	n += scnprintf(why + n, len - n, ", %llu MiB of memmap %s the %llu MiB",
-		       need >> 20,
-		       kmm_budget_used + need > budget ? "over" : "within",
-		       budget >> 20);
+	n = scnprintf(why, len, ", %llu MiB of memmap %s the %llu MiB",
+		      need >> 20,
+		      kmm_budget_used + need > budget ? "over" : "within",
+		      budget >> 20);
 	n += scnprintf(why + n, len - n, " budget (%llu MiB in use)",
 		       kmm_budget_used >> 20);
 	if (room && !ram)
@@ -308,13 +312,17 @@ static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported, char *why,
  */
 int kmm_policy_decide(struct kmm_dev *kd, int supported)
 {
+	bool persistent, slow, ram;
 	char why[320];
-	bool ram;
+	size_t n = 0;
 
 	kd->policy = kmm_param_memmap_policy();
+	if (kd->policy == KMM_POLICY_AUTO)
+		n = kmm_auto_media(kd, why, sizeof(why), &persistent, &slow);
 	mutex_lock(&kmm_budget_lock);
 	if (kd->policy == KMM_POLICY_AUTO) {
-		ram = kmm_auto_wants_ram(kd, supported, why, sizeof(why));
+		ram = kmm_auto_wants_ram(kd, supported, persistent, slow,
+					 why + n, sizeof(why) - n);
 	} else {
 		ram = kd->policy == KMM_POLICY_RAM;
 		snprintf(why, sizeof(why), "memmap_on_memory=%d -> %s", !ram,

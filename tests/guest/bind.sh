@@ -35,6 +35,9 @@ echo offline >"$policy"
 trap 'echo "$old_policy" >"$policy"' EXIT
 cp /proc/iomem /tmp/iomem.before
 blocks_before=$(node_memblocks "$node")
+# device_dax gives the device a memmap in RAM of its own (ZONE_DEVICE):
+# freed as it lets go, it would blur the measured window.
+daxctl disable-device "$dev" >/dev/null
 placement_mark "$node"
 
 dmesg_mark
