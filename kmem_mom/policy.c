@@ -272,7 +272,8 @@ static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported,
 	size_t n;
 	bool ram;
 
-	if (!supported) {
+	if (!supported && kd->may_fall_back) {
+		/* With memmap_fallback=0 the rest decides; "device" then fails. */
 		ram = true;
 		verdict = "the kernel cannot place it on the device";
 	} else if (kmm_budget_used + need > budget) {

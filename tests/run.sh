@@ -74,8 +74,8 @@ scenarios=(
 	"auto-pair-slow|tests/guest/auto.sh|pair-nodes|$mom|fi series=6.1 env=KMM_HMAT=slow env=KMM_AUTO_ROUNDS=$(auto_pair HMAT)"
 	"auto-pair-slow|tests/guest/auto.sh|pair-nodes|$mom|fi min=6.12 env=KMM_HMAT=slow env=KMM_AUTO_ROUNDS=$(auto_pair memory.tiers)"
 	"auto-pmem|tests/guest/auto.sh|pmem|$mom|min=6.12 env=KMM_AUTO_ROUNDS=@ram:persistent.memory..region0.,.speed.unknown,.14.MiB.of.memmap.within.the.20.MiB.budget..0.MiB.in.use.:.persistent.memory.->.ram;memmap_on_memory=1@device:memmap_on_memory=1.->.device"
-	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi series=6.1 env=KMM_HMAT=dram env=KMM_AUTO_ROUNDS=@ram:fast,.1.00x.DRAM.s.access.cost..HMAT.,.16.MiB.of.memmap.within.+:.fast.or.unknown.volatile.memory.->.device;ram_cap=4194304@refused:"
-	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi min=6.12 env=KMM_HMAT=dram env=KMM_AUTO_ROUNDS=@ram:fast,.1.00x.DRAM.s.access.cost..memory.tiers.,.16.MiB.of.memmap.within.+:.the.kernel.cannot.place.it.on.the.device.->.ram;ram_cap=4194304@refused:"
+	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi series=6.1 env=KMM_HMAT=dram env=KMM_AUTO_ROUNDS=@ram:fast,.1.00x.DRAM.s.access.cost..HMAT.,.16.MiB.of.memmap.within.+:.fast.or.unknown.volatile.memory.->.device;ram_cap=4194304@refused:;memmap_fallback=0@nofallback:fast.or.unknown.volatile.memory.->.device"
+	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi min=6.12 env=KMM_HMAT=dram env=KMM_AUTO_ROUNDS=@ram:fast,.1.00x.DRAM.s.access.cost..memory.tiers.,.16.MiB.of.memmap.within.+:.the.kernel.cannot.place.it.on.the.device.->.ram;ram_cap=4194304@refused:;memmap_fallback=0@nofallback:fast.or.unknown.volatile.memory.->.device"
 	# Reliability (issue 5): short versions in check, full ones in stress.
 	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
 	"ramshort-bench48|tests/guest/ramshort.sh|bench|$mom|env=KMM_BENCH_GIB=48 sets=check,stress"

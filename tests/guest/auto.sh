@@ -6,9 +6,10 @@
 #   KMM_AUTO_ROUNDS  rounds separated by ';', each PARAMS@EXPECT/EXPECT...
 #                    PARAMS: modprobe arguments joined by '+' (may be empty)
 #                    EXPECT: PLACE:REGEX for one device, in order, where
-#                    PLACE is the measured placement (ram, device), or
-#                    "refused" (the RAM check refuses the bind), and REGEX
-#                    must match its memmap_policy_reason ('.' for spaces).
+#                    PLACE is the measured placement (ram, device),
+#                    "refused" (the RAM check refuses the bind) or
+#                    "nofallback" (memmap_fallback=0 fails it), and REGEX
+#                    must match its policy reason ('.' for spaces).
 # Placement is measured: node0 DRAM spent, the device node's present -
 # managed, the sysfs counts; the budget from memmap_ram_charged_bytes.
 # Every round ends with all devices back in devdax mode and nothing left.
@@ -49,13 +50,21 @@ bind_one() {
 	[ -z "$(dax_driver "$dev")" ] || daxctl disable-device "$dev" >/dev/null
 	placement_mark "$node"
 	dmesg_mark
-	if [ "$place" = refused ]; then
+	if [ "$place" = refused ] || [ "$place" = nofallback ]; then
 		check "$t the bind is refused" \
 			bash -c "! daxctl reconfigure-device --mode=system-ram $dev >/dev/null 2>&1"
-		msg=$(dmesg_since | grep -m1 "$dev: not enough system RAM for the memmap" || true)
-		diag "$t $msg"
-		check "$t the RAM check says why, and what to do" \
-			bash -c "[[ '$msg' == *'of $n memory block(s)'*'boot with memory_hotplug.memmap_on_memory=1'* ]]"
+		why=$(dmesg_since | sed -n "s/.*$dev: memmap placement: //p" | head -n 1)
+		diag "$t $why"
+		if [[ $why =~ $re ]]; then ok "$t the reason says why"; else not_ok "$t the reason says why" "want /$re/"; fi
+		if [ "$place" = refused ]; then
+			msg=$(dmesg_since | grep -m1 "$dev: not enough system RAM for the memmap" || true)
+			diag "$t $msg"
+			check "$t the RAM check says why, and what to do" \
+				bash -c "[[ '$msg' == *'of $n memory block(s)'*'boot with memory_hotplug.memmap_on_memory=1'* ]]"
+		else
+			check "$t memmap_fallback=0 fails the bind, and says so" test \
+				"$(dmesg_count "$dev: memmap cannot be placed on the device .*memmap_fallback=0: failing the bind")" -ge 1
+		fi
 		check_eq "$t no memory block was added" "$blocks0" "$(all_blocks)"
 		# daxctl leaves the device unbound: back to device_dax, as it was.
 		devdax_park "$dev"

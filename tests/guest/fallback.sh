@@ -53,7 +53,7 @@ daxctl disable-device "$dev" >/dev/null
 cp /proc/iomem /tmp/iomem.0
 blocks_before=$(node_memblocks 1)
 dmesg_mark
-check "modprobe kmem_mom memmap_fallback=0" modprobe kmem_mom memmap_fallback=0
+check "modprobe kmem_mom memmap_on_memory=1 memmap_fallback=0" modprobe kmem_mom memmap_on_memory=1 memmap_fallback=0
 check "daxctl reconfigure-device fails" \
 	bash -c "! daxctl reconfigure-device --mode=system-ram $dev"
 # daxctl probes twice (new_id, then bind): at least one line, each explicit.
@@ -75,7 +75,8 @@ settle
 d0=$(dram_free_kb 0)
 memmap_kb=$(($(memmap_bytes "$blocks") / 1024))
 dmesg_mark
-check "modprobe kmem_mom hide_memmap_support=1" modprobe kmem_mom hide_memmap_support=1
+check "modprobe kmem_mom memmap_on_memory=1 hide_memmap_support=1" \
+	modprobe kmem_mom memmap_on_memory=1 hide_memmap_support=1
 check "daxctl reconfigure-device --force (the kernel auto-onlines)" \
 	daxctl reconfigure-device --mode=system-ram --force "$dev"
 settle

@@ -24,7 +24,7 @@ unmanaged0=$(node_unmanaged_pages 1)
 check "modprobe kmem_mom memmap_on_memory=1" modprobe kmem_mom memmap_on_memory=1
 check "bind $A" daxctl reconfigure-device --mode=system-ram "$A"
 check "echo 0 > memmap_on_memory while $A is bound" bash -c "echo 0 >$param"
-check_eq "the parameter reads back N" N "$(cat $param)"
+check_eq "the parameter reads back 0" 0 "$(cat $param)"
 check "bind $B" daxctl reconfigure-device --mode=system-ram "$B"
 check_eq "$A: requested device" device "$(mom_attr "$A" memmap_requested)"
 check_eq "$A: all $na blocks' memmap on the device" "$na" "$(mom_attr "$A" memmap_device_blocks)"
