@@ -23,14 +23,19 @@ settle() {
 
 # Where udevd runs (KMM_UDEV=1): wait for its event queue to drain and its
 # worker processes, 2 MiB or so each, to go (a reload sends the idle ones
-# away), so that they are not counted as memory a bind spent.
+# away), so that they are not counted as memory a bind spent.  A daemon
+# that udev_restart told to exit may still be finishing its workers: wait
+# for it too (6 MiB seen arriving in the next window on a loaded host).
+# Workers are named systemd-udevd (bookworm) or (udev-worker) (trixie).
 udev_idle() {
-	local i main
-	main=$(pgrep -xo systemd-udevd) || return 0
+	local i
+	pgrep -x systemd-udevd >/dev/null || return 0
 	udevadm settle
 	udevadm control --reload
-	for ((i = 0; i < 100; i++)); do
-		pgrep -P "$main" >/dev/null || return 0
+	for ((i = 0; i < 200; i++)); do
+		if [ "$(pgrep -xc systemd-udevd)" -le 1 ] && ! pgrep -x '\(udev-worker\)' >/dev/null; then
+			return 0
+		fi
 		sleep 0.1
 	done
 }
