@@ -40,16 +40,17 @@ bool kmm_media_persistent(struct kmm_dev *kd, const char **provider)
 }
 
 /*
- * The abstract distance of node @nid and where it came from, or -ENODATA
- * if neither the kernel nor the firmware says.
+ * The abstract distance of node @nid and where it came from, or -ENODATA.
+ * Where the kernel computes distances (6.7+), its answer is the only one:
+ * it has read the HMAT itself, and "none" from it means no usable data.
  */
 int kmm_media_adistance(int nid, int *adist, const char **source)
 {
-	if (!kmm_memtier_adistance(nid, adist)) {
+	if (kmm_memtier_computes_adistance()) {
 		*source = "memory tiers";
-		return 0;
-	}
-	if (!kmm_hmat_adistance(nid, adist)) {
+		if (!kmm_memtier_adistance(nid, adist))
+			return 0;
+	} else if (!kmm_hmat_adistance(nid, adist)) {
 		*source = "HMAT";
 		return 0;
 	}

@@ -136,6 +136,12 @@ static inline void kmm_memtiers_exit(struct kmm_memtiers *mt)
 #endif
 }
 
+/* Does this kernel compute abstract distances (mt_calc_adistance(), v6.7)? */
+static inline bool kmm_memtier_computes_adistance(void)
+{
+	return KMM_HAVE_MEMTIER_CALC_ADISTANCE;
+}
+
 /*
  * The abstract distance the kernel's HMAT or CXL (CDAT) algorithm computed
  * for node @nid (v6.7+), or -ENODATA when none of them knows the node.
