@@ -190,15 +190,25 @@ static u64 kmm_budget_bytes(void)
 	return div_u64(kmm_boot_ram_bytes() * budget_value, 100);
 }
 
-u64 kmm_budget_used_bytes(u64 *budget)
+/* memmap_ram_budget in bytes now, and what bound devices charged to it. */
+u64 kmm_budget_limit(void)
 {
-	u64 used;
+	u64 bytes;
 
 	mutex_lock(&kmm_budget_lock);
-	*budget = kmm_budget_bytes();
-	used = kmm_budget_used;
+	bytes = kmm_budget_bytes();
 	mutex_unlock(&kmm_budget_lock);
-	return used;
+	return bytes;
+}
+
+u64 kmm_budget_charged(void)
+{
+	u64 bytes;
+
+	mutex_lock(&kmm_budget_lock);
+	bytes = kmm_budget_used;
+	mutex_unlock(&kmm_budget_lock);
+	return bytes;
 }
 
 static u64 kmm_dev_memmap_bytes(struct kmm_dev *kd)

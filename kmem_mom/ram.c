@@ -28,20 +28,16 @@
 static DEFINE_MUTEX(kmm_ram_lock);
 static u64 kmm_ram_promised;
 
-/*
- * A node of device memory (every section of it hot-added) is left out:
- * other devices' memory is not system RAM, and a memmap put there would
- * tie the two devices together.
- */
-static bool kmm_node_has_boot_memory(int nid)
+/* Pages of node @nid in sections present at boot ("early"), not hot-added. */
+static unsigned long kmm_node_boot_pages(int nid)
 {
-	unsigned long pfn = node_start_pfn(nid), end = node_end_pfn(nid);
+	unsigned long pfn, end = node_end_pfn(nid), pages = 0;
 
-	for (pfn = ALIGN_DOWN(pfn, PAGES_PER_SECTION); pfn < end;
-	     pfn += PAGES_PER_SECTION)
+	for (pfn = ALIGN_DOWN(node_start_pfn(nid), PAGES_PER_SECTION);
+	     pfn < end; pfn += PAGES_PER_SECTION)
 		if (early_section(__pfn_to_section(pfn)))
-			return true;
-	return false;
+			pages += min(end - pfn, PAGES_PER_SECTION);
+	return pages;
 }
 
 /*
@@ -68,25 +64,27 @@ static unsigned long kmm_zone_available(struct zone *zone)
 /* Memory present at boot, on every node: the base of memmap_ram_budget. */
 u64 kmm_boot_ram_bytes(void)
 {
-	unsigned long pfn, pages = 0;
+	unsigned long pages = 0;
 	int nid;
 
 	for_each_node_state(nid, N_MEMORY)
-		for (pfn = ALIGN_DOWN(node_start_pfn(nid), PAGES_PER_SECTION);
-		     pfn < node_end_pfn(nid); pfn += PAGES_PER_SECTION)
-			if (early_section(__pfn_to_section(pfn)))
-				pages += min(node_end_pfn(nid) - pfn,
-					     PAGES_PER_SECTION);
+		pages += kmm_node_boot_pages(nid);
 	return (u64)pages << PAGE_SHIFT;
 }
 
+/*
+ * What a GFP_KERNEL allocation can get, on nodes with boot memory only: a
+ * node of device memory (every section of it hot-added) is left out, for
+ * other devices' memory is not system RAM, and a memmap put there would
+ * tie the two devices together.
+ */
 static u64 kmm_kernel_ram_available(void)
 {
 	unsigned long pages = 0;
 	int nid, i;
 
 	for_each_node_state(nid, N_MEMORY) {
-		if (!kmm_node_has_boot_memory(nid))
+		if (!kmm_node_boot_pages(nid))
 			continue;
 		for (i = 0; i <= ZONE_NORMAL; i++) {
 			struct zone *zone = &NODE_DATA(nid)->node_zones[i];
@@ -96,6 +94,14 @@ static u64 kmm_kernel_ram_available(void)
 		}
 	}
 	return (u64)pages << PAGE_SHIFT;
+}
+
+/* Available RAM that no bind in progress was promised; kmm_ram_lock held. */
+static u64 kmm_ram_unpromised(void)
+{
+	u64 have = kmm_inject_ram_cap(kmm_kernel_ram_available());
+
+	return have > kmm_ram_promised ? have - kmm_ram_promised : 0;
 }
 
 /*
@@ -117,8 +123,7 @@ int kmm_ram_promise(struct kmm_dev *kd)
 	need = left * kmm_block_memmap_bytes() + KMM_RAM_SLACK_BYTES;
 
 	mutex_lock(&kmm_ram_lock);
-	have = kmm_inject_ram_cap(kmm_kernel_ram_available());
-	have = have > kmm_ram_promised ? have - kmm_ram_promised : 0;
+	have = kmm_ram_unpromised();
 	if (have >= need) {
 		kmm_ram_promised += need;
 		kd->ram_promised = need;
@@ -146,8 +151,7 @@ u64 kmm_ram_headroom(void)
 	u64 have;
 
 	mutex_lock(&kmm_ram_lock);
-	have = kmm_inject_ram_cap(kmm_kernel_ram_available());
-	have = have > kmm_ram_promised ? have - kmm_ram_promised : 0;
+	have = kmm_ram_unpromised();
 	mutex_unlock(&kmm_ram_lock);
 	return have > KMM_RAM_SLACK_BYTES ? have - KMM_RAM_SLACK_BYTES : 0;
 }

@@ -39,19 +39,14 @@ static DRIVER_ATTR_RO(stranded_blocks);
 static ssize_t memmap_ram_budget_bytes_show(struct device_driver *drv,
 					    char *buf)
 {
-	u64 budget;
-
-	kmm_budget_used_bytes(&budget);
-	return sysfs_emit(buf, "%llu\n", budget);
+	return sysfs_emit(buf, "%llu\n", kmm_budget_limit());
 }
 static DRIVER_ATTR_RO(memmap_ram_budget_bytes);
 
 static ssize_t memmap_ram_charged_bytes_show(struct device_driver *drv,
 					     char *buf)
 {
-	u64 budget;
-
-	return sysfs_emit(buf, "%llu\n", kmm_budget_used_bytes(&budget));
+	return sysfs_emit(buf, "%llu\n", kmm_budget_charged());
 }
 static DRIVER_ATTR_RO(memmap_ram_charged_bytes);
 

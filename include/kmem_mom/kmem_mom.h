@@ -150,7 +150,8 @@ const char *kmm_memmap_param_value(enum kmm_policy policy);
 int kmm_policy_decide(struct kmm_dev *kd, int supported);
 void kmm_budget_charge(struct kmm_dev *kd);
 void kmm_budget_release(struct kmm_dev *kd);
-u64 kmm_budget_used_bytes(u64 *budget);
+u64 kmm_budget_limit(void);
+u64 kmm_budget_charged(void);
 
 /* media.c */
 bool kmm_media_persistent(struct kmm_dev *kd, const char **provider);
