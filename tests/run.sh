@@ -89,17 +89,17 @@ scenarios=(
 	# policy, device and placement at least once per kernel (the full
 	# product is policy_matrix, in stress).  7.x cannot give back a device
 	# the kernel onlined to ZONE_NORMAL, so there such a case ends a guest.
-	"policy-hmem|tests/guest/policy.sh|hmem|$mom|timeout=900 series=6.1 $cases_env=kmem:online:ram,mom:offline:device,mom:online:device,mom:online:ram,mom:online_kernel:device,mom:online_movable:ram,mom:auto-movable:device,movable:online:device,movable:online:ram"
-	"policy-pmem|tests/guest/policy.sh|pmem||timeout=900 series=6.1 $cases_env=kmem:online:ram,mom:online:fallback,movable:online:fallback,mom:online_movable:fallback,mom:auto-movable:fallback"
-	"policy-hmem|tests/guest/policy.sh|hmem|$mom|timeout=900 series=6.12 $cases_env=kmem:booted:ram,mom:booted:device,mom:booted:ram,mom:online_kernel:ram,mom:online_movable:device,mom:auto-movable:device,movable:booted:device,movable:booted:ram"
-	"policy-hmem-fallback|tests/guest/policy.sh|hmem||timeout=900 series=6.12 $cases_env=mom:booted:fallback,movable:booted:fallback,mom:auto-movable:fallback,mom:online_kernel:fallback"
-	"policy-cxl|tests/guest/policy.sh|cxl|$mom|timeout=900 series=6.12 $cases_env=mom:booted:device,mom:booted:ram,movable:booted:ram"
-	"policy-pmem|tests/guest/policy.sh|pmem||timeout=900 series=6.12 $cases_env=kmem:booted:ram,mom:booted:fallback,movable:booted:ram"
-	"policy-hmem|tests/guest/policy.sh|hmem|$mom|timeout=900 series=7.3 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,mom:booted:device"
+	"policy-hmem|tests/guest/policy.sh|hmem|$mom|timeout=900 series=6.1 $cases_env=kmem:online:ram,mom:offline:device,mom:online:device,mom:online:ram,mom:online_kernel:device,mom:online_movable:ram,mom:auto-movable:device,movable:online:device,movable:online:ram,mom:online:auto"
+	"policy-pmem|tests/guest/policy.sh|pmem||timeout=900 series=6.1 $cases_env=kmem:online:ram,mom:online:fallback,movable:online:fallback,mom:online_movable:fallback,mom:auto-movable:fallback,mom:online:auto"
+	"policy-hmem|tests/guest/policy.sh|hmem|$mom|timeout=900 series=6.12 $cases_env=kmem:booted:ram,mom:booted:device,mom:booted:ram,mom:online_kernel:ram,mom:online_movable:device,mom:auto-movable:device,movable:booted:device,movable:booted:ram,mom:booted:auto"
+	"policy-hmem-fallback|tests/guest/policy.sh|hmem||timeout=900 series=6.12 $cases_env=mom:booted:fallback,movable:booted:fallback,mom:auto-movable:fallback,mom:online_kernel:fallback,mom:booted:auto"
+	"policy-cxl|tests/guest/policy.sh|cxl|$mom|timeout=900 series=6.12 $cases_env=mom:booted:device,mom:booted:ram,movable:booted:ram,mom:booted:auto"
+	"policy-pmem|tests/guest/policy.sh|pmem||timeout=900 series=6.12 $cases_env=kmem:booted:ram,mom:booted:fallback,movable:booted:ram,mom:booted:auto"
+	"policy-hmem|tests/guest/policy.sh|hmem|$mom|timeout=900 series=7.3 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,movable:booted:auto,mom:booted:device"
 	"policy-hmem-ram|tests/guest/policy.sh|hmem|$mom|timeout=900 series=7.3 $cases_env=mom:online_movable:ram,mom:booted:ram"
-	"policy-hmem-fallback|tests/guest/policy.sh|hmem||timeout=900 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:fallback,mom:auto-movable:fallback"
-	"policy-cxl|tests/guest/policy.sh|cxl|$mom|timeout=900 series=7.3 $cases_env=movable:booted:device,mom:online_movable:ram,mom:online_kernel:device"
-	"policy-pmem|tests/guest/policy.sh|pmem||timeout=900 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:ram,kmem:booted:ram"
+	"policy-hmem-fallback|tests/guest/policy.sh|hmem||timeout=900 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:fallback,movable:booted:auto,mom:auto-movable:fallback"
+	"policy-cxl|tests/guest/policy.sh|cxl|$mom|timeout=900 series=7.3 $cases_env=movable:booted:device,mom:online_movable:ram,movable:booted:auto,mom:online_kernel:device"
+	"policy-pmem|tests/guest/policy.sh|pmem||timeout=900 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:ram,movable:booted:auto,kmem:booted:ram"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Movable timeout=900"
 	"integrity-normal-device|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Normal env=KMM_PLACEMENTS=device timeout=900"
@@ -125,7 +125,7 @@ policy_matrix() {
 					for pol in booted online online_kernel online_movable auto-movable; do
 						# Debian 6.12 and 7.3 boot with "online".
 						[ "$pol" = online ] && [ "$series" != 6.1 ] && continue
-						for place in device ram fallback; do
+						for place in device ram fallback auto; do
 							case $param/$place in
 							on/fallback | off/device | off/ram) continue ;;
 							esac

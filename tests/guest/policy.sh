@@ -15,6 +15,9 @@
 #   PLACEMENT  device   memmap_on_memory=1, booted with the boot parameter
 #              fallback memmap_on_memory=1, booted without it
 #              ram      memmap_on_memory=0
+#              auto     memmap_on_memory=auto (the default): these recipes
+#                       have no HMAT, so the device for hmem and CXL, RAM
+#                       for pmem (persistent) or without the boot parameter
 # hmem and CXL devices are bound on arrival on 6.3+ (udev loads "kmem" for
 # the device, whose driver takes it); pmem, and hmem on 6.1, go through
 # daxctl reconfigure-device, with --force where the policy auto-onlines,
@@ -78,9 +81,19 @@ use_driver() {
 		return 0
 	fi
 	[ "$2" = ram ] && on=0
+	[ "$2" = auto ] && on=auto
 	[ "$1" = movable ] && online=movable
 	cp /tmp/kmem_mom.conf $mdir/kmem_mom.conf
 	echo "options kmem_mom memmap_on_memory=$on online=$online" >$mdir/kmm-case.conf
+}
+
+# Where memmap_on_memory=auto must put the memmap in this guest.
+auto_where() {
+	if [ "$boot_param" = N ] || [ "$KMM_DEVICE" = pmem ]; then
+		echo ram
+	else
+		echo device
+	fi
 }
 
 # The zone every block should end in: MOVABLE where the policy or
@@ -149,7 +162,9 @@ rows=()
 run_case() { # run_case DRIVER POLICY PLACEMENT
 	local drv=$1 pol=$2 place=$3 t="[$1:$2:$3]" d0 d1 d2 mm0 mm1 blocks0
 	local zones want total memfree used unmanaged sysfs= gb out rc mom=1
+	local where=$place
 	[ "$drv" = kmem ] && mom=
+	[ "$place" = auto ] && where=$(auto_where)
 	if [ -n "$stuck" ]; then
 		not_ok "$t not run: $stuck"
 		return 0
@@ -184,7 +199,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		"sysfs device/ram/hotplug ${sysfs:--}; zones $zones"
 
 	if [ -n "$mom" ]; then
-		if [ "$place" = device ]; then
+		if [ "$where" = device ]; then
 			within "$t memmap on the device: node0 DRAM spent < 1 MiB" $((d0 - d1)) -1024 1023
 			check_eq "$t sysfs: device/ram/hotplug blocks" "$n/0/0" "$sysfs"
 		else
@@ -194,6 +209,11 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		fi
 		if [ "$place" = fallback ]; then
 			check "$t the fallback is explained" test "$(mom_attr_or "$dev" memmap_fallback_reason)" != none
+		fi
+		if [ "$place" = auto ]; then
+			check_eq "$t memmap_policy" auto "$(mom_attr_or "$dev" memmap_policy)"
+			check_eq "$t its reason, once in dmesg" 1 "$(dmesg_since |
+				grep -cF "$dev: memmap placement: $(mom_attr_or "$dev" memmap_policy_reason)" || true)"
 		fi
 		check_eq "$t sysfs zones match the measured ones" "$zones" \
 			"$(mom_attr_or "$dev" online_movable_blocks) $(mom_attr_or "$dev" online_normal_blocks) $(mom_attr_or "$dev" offline_blocks)"
@@ -209,7 +229,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 	# What the memmap measures to, online blocks only (offline ones are not
 	# in MemTotal, and a memmap on the device is counted as they online).
 	if [ "${zones##* }" = 0 ] && [ -n "$mom" ]; then
-		if [ "$place" = device ]; then
+		if [ "$where" = device ]; then
 			check_eq "$t node$node MemTotal = device - memmap" $((n * $(memblock_bytes) / 1024 - memmap_kb)) "$total"
 			check_eq "$t node$node present-managed = memmap pages" $((memmap_kb / 4)) "$unmanaged"
 		else
