@@ -19,6 +19,37 @@ settle() {
 		last=$now now=$(dram_free_kb 0)
 		[ $((now - last)) -le 128 ] && [ $((last - now)) -le 128 ] && break
 	done
+	# What meminfo looked like at this settle and the one before it, for
+	# check_spent's diagnostics.
+	cp /tmp/meminfo.now /tmp/meminfo.before 2>/dev/null || true
+	cp /proc/meminfo /tmp/meminfo.now
+}
+
+# check_spent DESC D0 LOW HIGH: node0's DRAM spent since D0 (a dram_free_kb 0
+# read after a settle) is within LOW..HIGH kB.  Something else in the guest
+# (a short-lived process, a slab that has not shrunk yet) can hold a few MB
+# across one settle on a loaded host (2.5 MB seen once in 50 runs): out of
+# range, settle and read again, up to 3 times, and say so.  A memmap really
+# in RAM does not go away by waiting; each re-read is in the diagnostics, and
+# a final miss shows which meminfo fields moved.
+check_spent() {
+	local spent i
+	spent=$(($2 - $(dram_free_kb 0)))
+	for ((i = 1; i <= 3; i++)); do
+		[ "$spent" -ge "$3" ] && [ "$spent" -le "$4" ] && break
+		diag "$1: $spent kB is out of $3..$4; settling again ($i/3)"
+		sleep 2
+		settle
+		spent=$(($2 - $(dram_free_kb 0)))
+	done
+	if [ "$spent" -lt "$3" ] || [ "$spent" -gt "$4" ]; then
+		diag "meminfo fields that moved by 512 kB or more since the measurement began:"
+		diag "$(awk 'NR == FNR { a[$1] = $2; next }
+			($1 in a) && ($2 - a[$1] >= 512 || a[$1] - $2 >= 512) {
+				printf "%s %d -> %d; ", $1, a[$1], $2 }' \
+			/tmp/meminfo.before /proc/meminfo 2>/dev/null)"
+	fi
+	within "$1" "$spent" "$3" "$4"
 }
 
 # Where udevd runs (KMM_UDEV=1): wait for its event queue to drain and its
@@ -129,10 +160,10 @@ check_placement() {
 	grew=$(($(node_unmanaged_pages "$2") - _pm_unmanaged))
 	diag "$1 node0 DRAM spent $spent kB, node$2 present-managed +$grew pages"
 	if [ "$4" = ram ]; then
-		within "$1 memmap in RAM: node0 DRAM spent = memmap +-1 MiB" "$spent" $((kb - 1024)) $((kb + 1024))
+		check_spent "$1 memmap in RAM: node0 DRAM spent = memmap +-1 MiB" "$_pm_dram" $((kb - 1024)) $((kb + 1024))
 		check_eq "$1 node$2 present-managed unchanged" 0 "$grew"
 	else
-		within "$1 memmap on the device: node0 DRAM spent < 1 MiB" "$spent" -1024 1023
+		check_spent "$1 memmap on the device: node0 DRAM spent < 1 MiB" "$_pm_dram" -1024 1023
 		check_eq "$1 node$2 present-managed grew by the memmap" $((kb / 4)) "$grew"
 	fi
 }
