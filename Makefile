@@ -3,7 +3,9 @@
 # kmem_mom: user-facing targets.  The module itself is described in Kbuild.
 #   make [KERNELRELEASE=<ver>] [KDIR=<headers>]   configure + build kmem_mom.ko
 #   make install [INSTALL_MOD_PATH=<root>]        modules_install, modprobe.d, udev rule and
-#                                                 its helper, depmod
+#                                                 its helper, depmod, and the kmem-mom command
+#   make tool [KMM_TOOL_SANITIZE=1]               the kmem-mom command (tools/kmem-mom); =1 is
+#                                                 the test build (ASan + UBSan)
 #   make clean
 #   make check    build matrix + lint + guest tests (see README)
 #   make stress   reliability suite, full length (results/stress/)
@@ -18,7 +20,7 @@ UDEV_RULES_D ?= $(INSTALL_MOD_PATH)/etc/udev/rules.d
 HELPER_DIR ?= $(INSTALL_MOD_PATH)/usr/lib/kmem_mom
 CONFIG_H := include/generated/kmem_mom_config.h
 
-.PHONY: all modules configure install clean check stress matrix lint guest-tests demo bench
+.PHONY: all modules configure install install-module install-tool tool clean check stress matrix lint guest-tests demo bench
 
 all: modules
 
@@ -32,7 +34,17 @@ configure: $(CONFIG_H)
 modules: $(CONFIG_H)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KERNELRELEASE) KMM_WERROR=1 modules
 
-install: modules
+TOOL_MAKE = $(MAKE) -C tools/kmem-mom $(if $(filter 1,$(KMM_TOOL_SANITIZE)),SANITIZE=1)
+
+tool:
+	$(TOOL_MAKE)
+
+install: install-module install-tool
+
+install-tool: tool
+	$(TOOL_MAKE) install DESTDIR=$(INSTALL_MOD_PATH)
+
+install-module: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KERNELRELEASE) \
 		INSTALL_MOD_PATH=$(INSTALL_MOD_PATH) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
 		DEPMOD=true modules_install
@@ -43,6 +55,7 @@ install: modules
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	$(MAKE) -C tools/kmem-mom clean
 	rm -rf include/generated build
 
 check:

@@ -9,6 +9,7 @@
 
 #include <linux/atomic.h>
 #include <linux/device.h>
+#include <linux/nodemask.h>
 #include <linux/sysfs.h>
 #include <kmem_mom/kmem_mom.h>
 
@@ -50,12 +51,50 @@ static ssize_t memmap_ram_charged_bytes_show(struct device_driver *drv,
 }
 static DRIVER_ATTR_RO(memmap_ram_charged_bytes);
 
+/*
+ * What kmem-mom plan needs to predict a bind without making one: the RAM
+ * check's answer now, the memmap of one block, and the speed input of
+ * memmap_on_memory=auto for every node, each from the code that binds.
+ */
+static ssize_t memmap_ram_headroom_bytes_show(struct device_driver *drv,
+					      char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", kmm_ram_headroom());
+}
+static DRIVER_ATTR_RO(memmap_ram_headroom_bytes);
+
+static ssize_t block_memmap_bytes_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", kmm_block_memmap_bytes());
+}
+static DRIVER_ATTR_RO(block_memmap_bytes);
+
+/* One field per node id, as in /sys/devices/system/node/nodeN/distance. */
+static ssize_t node_adistance_show(struct device_driver *drv, char *buf)
+{
+	const char *source;
+	int nid, adist, len = 0;
+
+	for (nid = 0; nid < nr_node_ids; nid++) {
+		if (kmm_media_adistance(nid, &adist, &source))
+			len += sysfs_emit_at(buf, len, "%s-", nid ? " " : "");
+		else
+			len += sysfs_emit_at(buf, len, "%s%d", nid ? " " : "",
+					     adist);
+	}
+	return len + sysfs_emit_at(buf, len, "\n");
+}
+static DRIVER_ATTR_RO(node_adistance);
+
 static struct attribute *kmm_drv_attrs[] = {
 	&driver_attr_devices.attr,
 	&driver_attr_blocks.attr,
 	&driver_attr_stranded_blocks.attr,
 	&driver_attr_memmap_ram_budget_bytes.attr,
 	&driver_attr_memmap_ram_charged_bytes.attr,
+	&driver_attr_memmap_ram_headroom_bytes.attr,
+	&driver_attr_block_memmap_bytes.attr,
+	&driver_attr_node_adistance.attr,
 	NULL,
 };
 

@@ -64,6 +64,24 @@ mkchroot trixie trixie trixie-backports \
 	"deb $KMM_MIRROR trixie main" "deb $KMM_MIRROR trixie-backports main"
 mkchroot sid sid sid "deb $KMM_MIRROR sid main"
 
+# kmem-mom, the userspace command, links the release's own libdaxctl,
+# libcxl, libndctl and json-c: 7.x guests run trixie's ndctl 81, so the
+# command they run is built in the trixie chroot (make install, stage.sh).
+TOOL_DEPS="gcc libc6-dev pkg-config libdaxctl-dev libcxl-dev libndctl-dev libjson-c-dev libkmod-dev uuid-dev"
+chroot_tool_deps() {
+	local root=$KMM_STATE/envs/$1 p need=()
+	for p in $TOOL_DEPS; do
+		chroot "$root" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'ok installed' || need+=("$p")
+	done
+	[ ${#need[@]} -eq 0 ] && return 0
+	kmm_log "$1 chroot: installing ${need[*]}"
+	kmm_chroot "$root" apt-get install -y -qq --no-install-recommends "${need[@]}" \
+		>>"$KMM_STATE/envs/$1.log" 2>&1 ||
+		kmm_die "installing ${need[*]} in $1 failed, see $KMM_STATE/envs/$1.log"
+}
+chroot_tool_deps trixie
+
 chroot_kver() {
 	basename "$(ls -d "$KMM_STATE/envs/$1"/usr/src/linux-headers-*-amd64 | sort -V | tail -n1)" |
 		sed 's/^linux-headers-//'

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # stage.sh KVER [std|fi]
-# Build kmem_mom for KVER and `make install` it, as a user would, into
+# Build kmem_mom and kmem-mom for KVER and `make install` them, as a user
+# would (the command in its sanitized test build), into
 # build/KVER/overlay-VARIANT (usr-merged, ready to lay over a guest rootfs).
 # "fi" is the fault-injection test build (make KMM_FAULT_INJECT=1).
 # Prints the overlay path; the build log is build/KVER/install-VARIANT.log.
@@ -18,8 +19,9 @@ root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver"
 if [ -z "$root" ]; then inst=$src/stage; else inst=/src/stage; fi
 mkdir -p "$KMM_TOP/build/$kver"
 rm -rf "$src/stage" "$ov"
-extra=()
-[ "$v" = fi ] && extra=(KMM_FAULT_INJECT=1)
+# Guests run the test build of the kmem-mom command (ASan + UBSan).
+extra=(KMM_TOOL_SANITIZE=1)
+[ "$v" = fi ] && extra+=(KMM_FAULT_INJECT=1)
 KMM_SRC_DIR=src-$v "$KMM_TOP/scripts/kbuild.sh" "$kver" install \
 	INSTALL_MOD_PATH="$inst" "${extra[@]}" >"$log" 2>&1 ||
 	kmm_die "build/install for $kver ($v) failed: $log"

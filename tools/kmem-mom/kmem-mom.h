@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * kmem-mom: where every dax device's memory and memmap went, and what a bind
+ * would cost.  Shared declarations of the command's parts.
+ */
+#ifndef KMEM_MOM_H
+#define KMEM_MOM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <json-c/json.h>
+
+struct daxctl_ctx;
+struct daxctl_dev;
+struct cxl_ctx;
+struct ndctl_ctx;
+
+/* Exit status of every command; documented in kmem-mom(8). */
+enum kmm_exit {
+	KMM_EXIT_OK = 0,	/* done; plan: the bind would succeed */
+	KMM_EXIT_NO = 1,	/* plan: it would fail; status: problems */
+	KMM_EXIT_USAGE = 2,
+	KMM_EXIT_NODEV = 3,	/* no such dax device */
+	KMM_EXIT_NOMODULE = 4,	/* kmem_mom is not loaded */
+	KMM_EXIT_PERM = 5,	/* needs root */
+	KMM_EXIT_FAIL = 6,	/* a library or the system failed */
+};
+
+struct kmm_ctx {
+	struct daxctl_ctx *dax;
+	struct cxl_ctx *cxl;	/* NULL where libcxl could not start */
+	struct ndctl_ctx *nd;	/* NULL where libndctl could not start */
+	bool human;		/* -u */
+	bool verbose;		/* -v: library debug logs */
+};
+
+/* Physical ranges of a device, trimmed to whole memory blocks. */
+#define KMM_MAX_RANGES 64
+struct kmm_range {
+	uint64_t start, end;	/* [start, end) */
+};
+struct kmm_ranges {
+	int nr;
+	struct kmm_range r[KMM_MAX_RANGES];
+	uint64_t blocks;	/* memory blocks they hold */
+};
+
+/* Memory block states over a device's ranges. */
+struct kmm_zones {
+	uint64_t movable, normal, offline, absent;
+};
+
+/* main.c */
+void kmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kmm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kmm_need_root(const char *cmd);
+int kmm_find_dev(struct kmm_ctx *ctx, const char *name,
+		 struct daxctl_dev **out);
+
+/* sysfs.c: what no library covers */
+#define KMM_DAX_DEVICES "/sys/bus/dax/devices"
+#define KMM_MOM_DRIVER "/sys/bus/dax/drivers/kmem/kmem_mom"
+#define KMM_MOM_PARAMS "/sys/module/kmem_mom/parameters"
+int kmm_read_str(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int kmm_read_u64(uint64_t *val, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool kmm_exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool kmm_mom_loaded(void);
+bool kmm_mom_installed(void);
+const char *kmm_dev_driver(const char *devname, char *buf, size_t len);
+uint64_t kmm_block_size(void);
+int kmm_node_adistance(int node);
+bool kmm_boot_param_on(char *buf, size_t len);
+
+/* output.c */
+struct json_object *kmm_json_size(const struct kmm_ctx *ctx, uint64_t bytes);
+void kmm_add_size(const struct kmm_ctx *ctx, struct json_object *obj,
+		  const char *key, uint64_t bytes);
+void kmm_add_str(struct json_object *obj, const char *key, const char *val);
+void kmm_add_int(struct json_object *obj, const char *key, int64_t val);
+void kmm_add_bool(struct json_object *obj, const char *key, bool val);
+void kmm_print(struct json_object *obj);
+
+/* blocks.c */
+int kmm_dev_ranges(struct daxctl_dev *dev, struct kmm_ranges *out);
+void kmm_count_zones(const struct kmm_ranges *rs, struct kmm_zones *z);
+uint64_t kmm_gigantic_windows(const struct kmm_ranges *rs);
+struct json_object *kmm_node_json(const struct kmm_ctx *ctx, int node);
+
+/* source.c */
+struct json_object *kmm_source_json(const struct kmm_ctx *ctx,
+				    struct daxctl_dev *dev, bool *persistent);
+
+/* The commands */
+int cmd_list(struct kmm_ctx *ctx, int argc, char **argv);
+int cmd_plan(struct kmm_ctx *ctx, int argc, char **argv);
+int cmd_status(struct kmm_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Where a dax device's memory comes from: a CXL region (its root decoder,
+ * the endpoint decoders in it and their memdevs), an NVDIMM region and
+ * namespace, or a soft-reserved range claimed by hmem.  Each library names
+ * the dax region it knows of; the device's own dax region is matched by its
+ * sysfs path, which all of them agree on.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <uuid/uuid.h>
+#include <cxl/libcxl.h>
+#include <daxctl/libdaxctl.h>
+#include <ndctl/libndctl.h>
+#include "kmem-mom.h"
+
+/*
+ * libcxl 77 added cxl_region_get_daxctl_region(); with 76 (Debian 12) the
+ * dax region of a CXL region is the one whose path ends in
+ * ".../<root decoder>/<region>/dax_region<id>".
+ */
+static bool cxl_region_is(struct cxl_decoder *root, struct cxl_region *r,
+			  const char *dax_path)
+{
+#ifdef KMM_HAVE_CXL_REGION_GET_DAXCTL_REGION
+	struct daxctl_region *dr = cxl_region_get_daxctl_region(r);
+
+	(void)root;
+	return dr && !strcmp(daxctl_region_get_path(dr), dax_path);
+#else
+	char tail[256];
+
+	snprintf(tail, sizeof(tail), "/%s/%s/dax_region",
+		 cxl_decoder_get_devname(root), cxl_region_get_devname(r));
+	return strstr(dax_path, tail) != NULL;
+#endif
+}
+
+static struct json_object *cxl_json(const struct kmm_ctx *ctx,
+				    struct cxl_decoder *root,
+				    struct cxl_region *r)
+{
+	struct json_object *j = json_object_new_object(), *mds;
+	struct cxl_memdev_mapping *m;
+	char uu[40];
+	uuid_t id;
+
+	kmm_add_str(j, "type", "cxl");
+	kmm_add_str(j, "region", cxl_region_get_devname(r));
+	kmm_add_str(j, "root_decoder", cxl_decoder_get_devname(root));
+	kmm_add_size(ctx, j, "region_size", cxl_region_get_size(r));
+	kmm_add_int(j, "interleave_ways", cxl_region_get_interleave_ways(r));
+	kmm_add_int(j, "interleave_granularity",
+		    cxl_region_get_interleave_granularity(r));
+	cxl_region_get_uuid(r, id);
+	if (!uuid_is_null(id)) {
+		uuid_unparse(id, uu);
+		kmm_add_str(j, "uuid", uu);
+	}
+	mds = json_object_new_array();
+	cxl_mapping_foreach(r, m) {
+		struct cxl_decoder *d = cxl_mapping_get_decoder(m);
+		struct cxl_memdev *md = d ? cxl_decoder_get_memdev(d) : NULL;
+		struct json_object *jm = json_object_new_object();
+
+		kmm_add_int(jm, "position", cxl_mapping_get_position(m));
+		if (d)
+			kmm_add_str(jm, "decoder", cxl_decoder_get_devname(d));
+		if (md) {
+			kmm_add_str(jm, "memdev", cxl_memdev_get_devname(md));
+			kmm_add_int(jm, "serial",
+				    (int64_t)cxl_memdev_get_serial(md));
+			kmm_add_str(jm, "host", cxl_memdev_get_host(md));
+		}
+		json_object_array_add(mds, jm);
+	}
+	json_object_object_add(j, "memdevs", mds);
+	return j;
+}
+
+static struct json_object *cxl_source(const struct kmm_ctx *ctx,
+				      const char *dax_path)
+{
+	struct cxl_decoder *root;
+	struct cxl_region *r;
+	struct cxl_port *port;
+	struct cxl_bus *bus;
+
+	if (!ctx->cxl)
+		return NULL;
+	cxl_bus_foreach(ctx->cxl, bus) {
+		port = cxl_bus_get_port(bus);
+		cxl_decoder_foreach(port, root)
+			cxl_region_foreach(root, r)
+				if (cxl_region_is(root, r, dax_path))
+					return cxl_json(ctx, root, r);
+	}
+	return NULL;
+}
+
+static struct json_object *nvdimm_json(struct ndctl_bus *bus,
+				       struct ndctl_region *region,
+				       struct ndctl_dax *dax)
+{
+	struct ndctl_namespace *ns = ndctl_dax_get_namespace(dax);
+	struct json_object *j = json_object_new_object(), *dimms;
+	struct ndctl_mapping *m;
+	char uu[40];
+	uuid_t id;
+
+	kmm_add_str(j, "type", "nvdimm");
+	kmm_add_str(j, "bus", ndctl_bus_get_devname(bus));
+	kmm_add_str(j, "provider", ndctl_bus_get_provider(bus));
+	kmm_add_str(j, "region", ndctl_region_get_devname(region));
+	if (ns) {
+		kmm_add_str(j, "namespace", ndctl_namespace_get_devname(ns));
+		/* A labelled namespace is pmem; a label-less one is io. */
+		kmm_add_str(j, "namespace_type",
+			    ndctl_namespace_get_type_name(ns));
+		kmm_add_bool(j, "labelled",
+			     !strcmp(ndctl_namespace_get_type_name(ns),
+				     "namespace_pmem"));
+		ndctl_namespace_get_uuid(ns, id);
+		if (!uuid_is_null(id)) {
+			uuid_unparse(id, uu);
+			kmm_add_str(j, "uuid", uu);
+		}
+	}
+	dimms = json_object_new_array();
+	ndctl_mapping_foreach(region, m) {
+		struct ndctl_dimm *dimm = ndctl_mapping_get_dimm(m);
+
+		if (dimm)
+			json_object_array_add(dimms, json_object_new_string(
+				ndctl_dimm_get_devname(dimm)));
+	}
+	json_object_object_add(j, "dimms", dimms);
+	return j;
+}
+
+static struct json_object *nvdimm_source(const struct kmm_ctx *ctx,
+					 const char *dax_path)
+{
+	struct ndctl_region *region;
+	struct daxctl_region *dr;
+	struct ndctl_bus *bus;
+	struct ndctl_dax *dax;
+
+	if (!ctx->nd)
+		return NULL;
+	ndctl_bus_foreach(ctx->nd, bus)
+		ndctl_region_foreach(bus, region)
+			ndctl_dax_foreach(region, dax) {
+				dr = ndctl_dax_get_daxctl_region(dax);
+				if (dr && !strcmp(daxctl_region_get_path(dr),
+						  dax_path))
+					return nvdimm_json(bus, region, dax);
+			}
+	return NULL;
+}
+
+/* hmem claims soft-reserved ranges as platform devices hmem.N. */
+static struct json_object *hmem_source(const char *dax_path)
+{
+	const char *p = strstr(dax_path, "/hmem.");
+	struct json_object *j;
+	char provider[32];
+
+	if (!p)
+		return NULL;
+	snprintf(provider, sizeof(provider), "%.*s", (int)strcspn(p + 1, "/"),
+		 p + 1);
+	j = json_object_new_object();
+	kmm_add_str(j, "type", "soft-reserved");
+	kmm_add_str(j, "provider", provider);
+	return j;
+}
+
+struct json_object *kmm_source_json(const struct kmm_ctx *ctx,
+				    struct daxctl_dev *dev, bool *persistent)
+{
+	const char *path = daxctl_region_get_path(daxctl_dev_get_region(dev));
+	struct json_object *j;
+
+	*persistent = false;
+	if (!path)
+		return NULL;
+	j = cxl_source(ctx, path);
+	if (j)
+		return j;
+	j = nvdimm_source(ctx, path);
+	if (j) {
+		*persistent = true;
+		return j;
+	}
+	return hmem_source(path);
+}

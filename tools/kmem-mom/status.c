@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * kmem-mom status: kmem_mom's parameters and counters, the kernel's memory
+ * hotplug settings, and every problem found, each with its fix.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <daxctl/libdaxctl.h>
+#include "kmem-mom.h"
+
+static const char *const params[] = {
+	"memmap_on_memory", "memmap_ram_budget", "memmap_fallback", "online",
+};
+static const char *const counters[] = {
+	"devices", "blocks", "stranded_blocks",
+};
+static const char *const sizes[] = {
+	"memmap_ram_budget_bytes", "memmap_ram_charged_bytes",
+	"memmap_ram_headroom_bytes", "block_memmap_bytes",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+__attribute__((format(printf, 4, 5)))
+static void problem(struct json_object *arr, const char *id, const char *fix,
+		    const char *fmt, ...)
+{
+	struct json_object *p = json_object_new_object();
+	char buf[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	kmm_add_str(p, "id", id);
+	kmm_add_str(p, "problem", buf);
+	kmm_add_str(p, "fix", fix);
+	fprintf(stderr, "kmem-mom: problem: %s; fix: %s\n", buf, fix);
+	json_object_array_add(arr, p);
+}
+
+static struct json_object *module_json(const struct kmm_ctx *ctx)
+{
+	struct json_object *j = json_object_new_object(), *p;
+	char buf[128];
+	uint64_t v;
+	size_t i;
+
+	kmm_add_bool(j, "loaded", kmm_mom_loaded());
+	kmm_add_bool(j, "installed", kmm_mom_installed());
+	if (!kmm_mom_loaded())
+		return j;
+	if (!kmm_read_str(buf, sizeof(buf), "/sys/module/kmem_mom/version"))
+		kmm_add_str(j, "version", buf);
+	p = json_object_new_object();
+	for (i = 0; i < ARRAY_SIZE(params); i++)
+		if (!kmm_read_str(buf, sizeof(buf), KMM_MOM_PARAMS "/%s",
+				  params[i]))
+			kmm_add_str(p, params[i], buf);
+	json_object_object_add(j, "parameters", p);
+	for (i = 0; i < ARRAY_SIZE(counters); i++)
+		if (!kmm_read_u64(&v, KMM_MOM_DRIVER "/%s", counters[i]))
+			kmm_add_int(j, counters[i], (int64_t)v);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++)
+		if (!kmm_read_u64(&v, KMM_MOM_DRIVER "/%s", sizes[i]))
+			kmm_add_size(ctx, j, sizes[i], v);
+	return j;
+}
+
+static struct json_object *kernel_json(const struct kmm_ctx *ctx,
+				       struct json_object *problems)
+{
+	struct json_object *j = json_object_new_object();
+	char buf[64];
+	bool on;
+
+	on = kmm_boot_param_on(buf, sizeof(buf));
+	kmm_add_str(j, "memmap_on_memory", buf[0] ? buf : "absent");
+	if (!on)
+		problem(problems, "boot-parameter-off",
+			"add memory_hotplug.memmap_on_memory=1 to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot",
+			"memory_hotplug.memmap_on_memory is %s: no memmap can go on a device, every memmap takes DRAM",
+			buf[0] ? buf : "absent");
+	if (!kmm_read_str(buf, sizeof(buf),
+			  "/sys/devices/system/memory/auto_online_blocks"))
+		kmm_add_str(j, "auto_online_blocks", buf);
+	kmm_add_size(ctx, j, "block_size", kmm_block_size());
+	return j;
+}
+
+__attribute__((format(printf, 3, 4)))
+static const char *fix(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* Problems of one bound device; @root: its block ranges can be read. */
+static void dev_problems(struct daxctl_dev *dev, const char *drv, bool root,
+			 struct json_object *problems)
+{
+	const char *name = daxctl_dev_get_devname(dev);
+	struct kmm_ranges rs;
+	struct kmm_zones z;
+	char buf[64], fbuf[256];
+	uint64_t normal = 0;
+
+	if (!strcmp(drv, "kmem") && kmm_mom_installed())
+		problem(problems, "in-tree-kmem",
+			fix(fbuf, sizeof(fbuf), "daxctl reconfigure-device --mode=devdax --force %1$s; modprobe -r kmem; modprobe kmem_mom; daxctl reconfigure-device --mode=system-ram %1$s (and update-initramfs -u if kmem is in the initramfs)", name),
+			"%s is bound to the in-tree kmem although kmem_mom is installed", name);
+	if (!strcmp(drv, "kmem_mom")) {
+		if (kmm_read_u64(&normal, KMM_DAX_DEVICES "/%s/kmem_mom/online_normal_blocks", name))
+			normal = 0;
+		if (!kmm_read_str(buf, sizeof(buf), KMM_DAX_DEVICES "/%s/kmem_mom/state", name) &&
+		    !strcmp(buf, "degraded"))
+			problem(problems, "degraded",
+				fix(fbuf, sizeof(fbuf), "daxctl reconfigure-device --mode=devdax %s tries the removal again", name),
+				"%s is degraded: a bind failed midway and left memory blocks it could not remove", name);
+		if (!kmm_read_str(buf, sizeof(buf), KMM_DAX_DEVICES "/%s/kmem_mom/online_request", name) &&
+		    strcmp(buf, "none"))
+			problem(problems, "held-offline",
+				fix(fbuf, sizeof(fbuf), "/usr/lib/kmem_mom/kmem_mom-online-held %s (the udev rule runs it)", name),
+				"%s has blocks held offline waiting for %s", name, buf);
+	} else if (root && !kmm_dev_ranges(dev, &rs)) {
+		kmm_count_zones(&rs, &z);
+		normal = z.normal;
+	}
+	if (normal)
+		problem(problems, "zone-normal",
+			fix(fbuf, sizeof(fbuf), "to be able to hot-remove it: daxctl reconfigure-device --mode=devdax --force %1$s, then bind it again with modprobe kmem_mom online=movable (or auto_online_blocks=online_movable)", name),
+			"%s has %llu memory block(s) online in ZONE_NORMAL: the kernel's own allocations there may keep it from being hot-removed",
+			name, (unsigned long long)normal);
+}
+
+int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "human", no_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct json_object *j, *problems, *mod;
+	struct daxctl_region *region;
+	struct daxctl_dev *dev;
+	bool root = geteuid() == 0;
+	char dbuf[64];
+	const char *drv;
+	uint64_t v;
+	int c, n;
+
+	while ((c = getopt_long(argc, argv, "uv", opts, NULL)) != -1) {
+		if (c == 'u')
+			ctx->human = true;
+		else if (c != 'v')
+			return KMM_EXIT_USAGE;
+	}
+	if (optind < argc) {
+		kmm_err("status: unexpected argument '%s'", argv[optind]);
+		return KMM_EXIT_USAGE;
+	}
+	j = json_object_new_object();
+	problems = json_object_new_array();
+	mod = module_json(ctx);
+	json_object_object_add(j, "kmem_mom", mod);
+	json_object_object_add(j, "kernel", kernel_json(ctx, problems));
+	if (kmm_mom_loaded() &&
+	    !kmm_read_u64(&v, KMM_MOM_DRIVER "/stranded_blocks") && v)
+		problem(problems, "stranded",
+			"reboot: only a reboot gives them back (dmesg: \"cannot be hotremoved until the next reboot\")",
+			"%llu memory block(s) were left online when their device was unbound",
+			(unsigned long long)v);
+	daxctl_region_foreach(ctx->dax, region)
+		daxctl_dev_foreach(region, dev) {
+			drv = kmm_dev_driver(daxctl_dev_get_devname(dev), dbuf,
+					     sizeof(dbuf));
+			if (drv)
+				dev_problems(dev, drv, root, problems);
+		}
+	if (!root)
+		kmm_warn("not root: the blocks of devices bound to the in-tree kmem were not checked");
+	if (!kmm_mom_loaded())
+		problem(problems, "not-loaded", "modprobe kmem_mom",
+			"kmem_mom is not loaded%s",
+			kmm_mom_installed() ? "" : " (nor installed: dkms install kmem_mom)");
+	json_object_object_add(j, "problems", problems);
+	n = (int)json_object_array_length(problems);
+	kmm_print(j);
+	json_object_put(j);
+	if (!kmm_mom_loaded()) {
+		kmm_err("kmem_mom is not loaded (modprobe kmem_mom)");
+		return KMM_EXIT_NOMODULE;
+	}
+	return n ? KMM_EXIT_NO : KMM_EXIT_OK;
+}
