@@ -5,11 +5,16 @@
 #   checkpatch.pl --strict --no-tree (from Debian's linux-source package)
 #   sparse through kbuild (C=2) for the host-built kernels
 #   clang-format with the kernel's .clang-format
+#   kmem-mom (tools/kmem-mom): the same checkpatch and clang-format (its
+#   .clang-format adds the libraries' iterators; stdint types are
+#   userspace's), and -Werror builds, plain and ASan/UBSan, against
+#   bookworm's ndctl 76 (host) and trixie's 81 (chroot)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 kmm_kernels_env
 
 sources=$(cd "$KMM_TOP" && ls kmem_mom/*.c include/kmem_mom/*.h scripts/probes/*.c)
+tool_sources=$(cd "$KMM_TOP" && ls tools/kmem-mom/*.c tools/kmem-mom/*.h)
 fail=0
 report() { # report OK|FAIL description logfile
 	if [ "$1" = OK ]; then
@@ -49,7 +54,40 @@ for kver in "$K61" "$K612"; do
 	fi
 done
 
-(cd "$KMM_TOP" && clang-format --dry-run --Werror $sources) >"$log" 2>&1
+(cd "$KMM_TOP" && "$tools/scripts/checkpatch.pl" --strict --no-tree --terse --show-types \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG,PREFER_KERNEL_TYPES -f $tool_sources) >"$log" 2>&1
+if grep -qE '(ERROR|WARNING|CHECK):' "$log"; then
+	report FAIL "checkpatch --strict, kmem-mom" "$log"
+else
+	report OK "checkpatch --strict, kmem-mom ($(echo "$tool_sources" | wc -l) files)"
+fi
+
+# kmem-mom builds: ndctl 76 on the host, 81 in the trixie chroot.
+tool_build() { # tool_build ROOT SANITIZE
+	local dst=$KMM_TOP/build/tool-lint
+	rm -rf "$dst"
+	kmm_copy_tree "$dst"
+	if [ -z "$1" ]; then
+		make -C "$dst/tools/kmem-mom" SANITIZE="$2"
+	else
+		KMM_CHROOT_SRC=$dst kmm_chroot "$1" make -C /src/tools/kmem-mom SANITIZE="$2"
+	fi
+}
+for env in "" trixie; do
+	for san in 0 1; do
+		flavour=plain
+		[ $san = 1 ] && flavour=ASan+UBSan
+		what="kmem-mom builds -Werror ($flavour) against the ndctl of ${env:-the host}"
+		if tool_build "${env:+$KMM_STATE/envs/$env}" "$san" >"$log" 2>&1; then
+			report OK "$what"
+		else
+			report FAIL "$what" "$log"
+		fi
+	done
+done
+rm -rf "$KMM_TOP/build/tool-lint"
+
+(cd "$KMM_TOP" && clang-format --dry-run --Werror $sources $tool_sources) >"$log" 2>&1
 if [ -s "$log" ]; then
 	report FAIL "clang-format (kernel .clang-format)" "$log"
 else

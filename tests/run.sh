@@ -76,6 +76,12 @@ scenarios=(
 	"auto-pmem|tests/guest/auto.sh|pmem|$mom|min=6.12 env=KMM_AUTO_ROUNDS=@ram:persistent.memory..region0.,.speed.unknown,.14.MiB.of.memmap.within.the.20.MiB.budget..0.MiB.in.use.:.persistent.memory.->.ram;memmap_on_memory=1@device:memmap_on_memory=1.->.device"
 	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi series=6.1 env=KMM_HMAT=dram env=KMM_AUTO_ROUNDS=@ram:fast,.1.00x.DRAM.s.access.cost..HMAT.,.16.MiB.of.memmap.within.+:.fast.or.unknown.volatile.memory.->.device;ram_cap=4194304@refused:;memmap_fallback=0@nofallback:fast.or.unknown.volatile.memory.->.device"
 	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi min=6.12 env=KMM_HMAT=dram env=KMM_AUTO_ROUNDS=@ram:fast,.1.00x.DRAM.s.access.cost..memory.tiers.,.16.MiB.of.memmap.within.+:.the.kernel.cannot.place.it.on.the.device.->.ram;ram_cap=4194304@refused:;memmap_fallback=0@nofallback:fast.or.unknown.volatile.memory.->.device"
+	# kmem-mom, the command: every device recipe, with and without the
+	# boot parameter.
+	"tool-hmem|tests/guest/tool.sh|hmem|$mom|"
+	"tool-pmem|tests/guest/tool.sh|pmem||"
+	"tool-nvdimm|tests/guest/tool.sh|nvdimm|$mom|"
+	"tool-cxl|tests/guest/tool.sh|cxl|$mom|min=6.12"
 	# Reliability (issue 5): short versions in check, full ones in stress.
 	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
 	"ramshort-bench48|tests/guest/ramshort.sh|bench|$mom|env=KMM_BENCH_GIB=48 sets=check,stress"

@@ -222,3 +222,23 @@ check_drift() {
 	slab=$(($(cat "$2/sunreclaim") - $(cat "$1/sunreclaim")))
 	within "unreclaimable slab drift (kB)" "$slab" "-$3" "$3"
 }
+
+# dax_zones DEV: the device's blocks as "MOVABLE NORMAL OFFLINE", from each
+# block's state and valid_zones (an online block's is the zone it is in).
+dax_zones() {
+	local d=/sys/bus/dax/devices/$1 start end bs b a mv=0 nm=0 off=0
+	start=$(($(cat "$d/resource"))) bs=$(memblock_bytes)
+	end=$((start + $(cat "$d/size")))
+	for b in /sys/devices/system/memory/memory[0-9]*; do
+		a=$((${b##*memory} * bs))
+		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] || continue
+		if [ "$(cat "$b/state")" != online ]; then
+			off=$((off + 1))
+		elif [ "$(cat "$b/valid_zones")" = Movable ]; then
+			mv=$((mv + 1))
+		else
+			nm=$((nm + 1))
+		fi
+	done
+	echo "$mv $nm $off"
+}

@@ -113,25 +113,6 @@ want_zones() { # DRIVER POLICY
 	fi
 }
 
-# dev_zones: the device's blocks as "MOVABLE NORMAL OFFLINE", from sysfs.
-dev_zones() {
-	local d=/sys/bus/dax/devices/$dev start end bs b a mv=0 nm=0 off=0
-	start=$(($(cat "$d/resource"))) bs=$(memblock_bytes)
-	end=$((start + $(cat "$d/size")))
-	for b in /sys/devices/system/memory/memory[0-9]*; do
-		a=$((${b##*memory} * bs))
-		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] || continue
-		if [ "$(cat "$b/state")" != online ]; then
-			off=$((off + 1))
-		elif [ "$(cat "$b/valid_zones")" = Movable ]; then
-			mv=$((mv + 1))
-		else
-			nm=$((nm + 1))
-		fi
-	done
-	echo "$mv $nm $off"
-}
-
 bind() { # bind TAG
 	local force=
 	if [ $how = arrival ]; then
@@ -185,7 +166,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 
 	bind "$t"
 	check_eq "$t all $n blocks added" "$n" "$(dax_memblocks "$dev")"
-	zones=$(dev_zones) want=$(want_zones "$drv" "$pol")
+	zones=$(dax_zones "$dev") want=$(want_zones "$drv" "$pol")
 	check_eq "$t zones of its blocks (movable normal offline)" "$want" "$zones"
 	settle
 	d1=$(dram_free_kb 0) mm1=$(memmap_pages)

@@ -9,7 +9,8 @@
 #include <daxctl/libdaxctl.h>
 #include "kmem-mom.h"
 
-#define SZ_1G (1ULL << 30)
+#define SZ_1G 0x40000000ULL
+#define KMM_BLOCK "/sys/devices/system/memory/memory%llu"
 
 static void add_range(struct kmm_ranges *rs, uint64_t start, uint64_t size,
 		      uint64_t bs)
@@ -61,8 +62,7 @@ void kmm_count_zones(const struct kmm_ranges *rs, struct kmm_zones *z)
 			unsigned long long id = a / bs;
 
 			if (kmm_read_str(state, sizeof(state),
-					 "/sys/devices/system/memory/memory%llu/state",
-					 id)) {
+					 KMM_BLOCK "/state", id)) {
 				z->absent++;
 				continue;
 			}
@@ -72,8 +72,7 @@ void kmm_count_zones(const struct kmm_ranges *rs, struct kmm_zones *z)
 			}
 			/* An online block's valid_zones is the zone it is in. */
 			if (!kmm_read_str(zone, sizeof(zone),
-					  "/sys/devices/system/memory/memory%llu/valid_zones",
-					  id) &&
+					  KMM_BLOCK "/valid_zones", id) &&
 			    !strncmp(zone, "Movable", 7))
 				z->movable++;
 			else

@@ -10,6 +10,11 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+/* The kernel's __printf() and ARRAY_SIZE(), for userspace. */
+#define KMM_FORMAT_PRINTF(a, b) format(printf, a, b)
+#define __printf(a, b) __attribute__((KMM_FORMAT_PRINTF(a, b)))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 struct daxctl_ctx;
 struct daxctl_dev;
 struct cxl_ctx;
@@ -17,32 +22,33 @@ struct ndctl_ctx;
 
 /* Exit status of every command; documented in kmem-mom(8). */
 enum kmm_exit {
-	KMM_EXIT_OK = 0,	/* done; plan: the bind would succeed */
-	KMM_EXIT_NO = 1,	/* plan: it would fail; status: problems */
+	KMM_EXIT_OK = 0, /* done; plan: the bind would succeed */
+	KMM_EXIT_NO = 1, /* plan: it would fail; status: problems */
 	KMM_EXIT_USAGE = 2,
-	KMM_EXIT_NODEV = 3,	/* no such dax device */
-	KMM_EXIT_NOMODULE = 4,	/* kmem_mom is not loaded */
-	KMM_EXIT_PERM = 5,	/* needs root */
-	KMM_EXIT_FAIL = 6,	/* a library or the system failed */
+	KMM_EXIT_NODEV = 3, /* no such dax device */
+	KMM_EXIT_NOMODULE = 4, /* kmem_mom is not loaded */
+	KMM_EXIT_PERM = 5, /* needs root */
+	KMM_EXIT_FAIL = 6, /* a library or the system failed */
 };
 
 struct kmm_ctx {
 	struct daxctl_ctx *dax;
-	struct cxl_ctx *cxl;	/* NULL where libcxl could not start */
-	struct ndctl_ctx *nd;	/* NULL where libndctl could not start */
-	bool human;		/* -u */
-	bool verbose;		/* -v: library debug logs */
+	struct cxl_ctx *cxl; /* NULL where libcxl could not start */
+	struct ndctl_ctx *nd; /* NULL where libndctl could not start */
+	bool human; /* -u */
+	bool verbose; /* -v: library debug logs */
 };
 
 /* Physical ranges of a device, trimmed to whole memory blocks. */
 #define KMM_MAX_RANGES 64
 struct kmm_range {
-	uint64_t start, end;	/* [start, end) */
+	uint64_t start, end; /* [start, end) */
 };
+
 struct kmm_ranges {
 	int nr;
 	struct kmm_range r[KMM_MAX_RANGES];
-	uint64_t blocks;	/* memory blocks they hold */
+	uint64_t blocks; /* memory blocks they hold */
 };
 
 /* Memory block states over a device's ranges. */
@@ -51,8 +57,8 @@ struct kmm_zones {
 };
 
 /* main.c */
-void kmm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void kmm_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void kmm_err(const char *fmt, ...) __printf(1, 2);
+void kmm_warn(const char *fmt, ...) __printf(1, 2);
 int kmm_need_root(const char *cmd);
 int kmm_find_dev(struct kmm_ctx *ctx, const char *name,
 		 struct daxctl_dev **out);
@@ -61,11 +67,9 @@ int kmm_find_dev(struct kmm_ctx *ctx, const char *name,
 #define KMM_DAX_DEVICES "/sys/bus/dax/devices"
 #define KMM_MOM_DRIVER "/sys/bus/dax/drivers/kmem/kmem_mom"
 #define KMM_MOM_PARAMS "/sys/module/kmem_mom/parameters"
-int kmm_read_str(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-int kmm_read_u64(uint64_t *val, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-bool kmm_exists(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int kmm_read_str(char *buf, size_t len, const char *fmt, ...) __printf(3, 4);
+int kmm_read_u64(uint64_t *val, const char *fmt, ...) __printf(2, 3);
+bool kmm_exists(const char *fmt, ...) __printf(1, 2);
 bool kmm_mom_loaded(void);
 bool kmm_mom_installed(void);
 const char *kmm_dev_driver(const char *devname, char *buf, size_t len);

@@ -12,20 +12,27 @@
 
 /* kmem_mom's per-device attributes, by what they hold. */
 static const char *const mom_strings[] = {
-	"memmap_policy", "memmap_policy_reason", "memmap_requested",
-	"memmap_fallback_reason", "online_requested", "online_request",
+	"memmap_policy",
+	"memmap_policy_reason",
+	"memmap_requested",
+	"memmap_fallback_reason",
+	"online_requested",
+	"online_request",
 	"state",
 };
+
 static const char *const mom_counts[] = {
-	"memmap_device_blocks", "memmap_ram_blocks", "memmap_hotplug_blocks",
-	"online_movable_blocks", "online_normal_blocks", "offline_blocks",
+	"memmap_device_blocks",	 "memmap_ram_blocks",
+	"memmap_hotplug_blocks", "online_movable_blocks",
+	"online_normal_blocks",	 "offline_blocks",
 	"gigantic_pages",
 };
-static const char *const mom_sizes[] = {
-	"memmap_device_bytes", "memmap_ram_bytes", "memmap_hotplug_bytes",
-};
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+static const char *const mom_sizes[] = {
+	"memmap_device_bytes",
+	"memmap_ram_bytes",
+	"memmap_hotplug_bytes",
+};
 
 /* kmem_mom/ranges: one "start-end" line per range added. */
 static struct json_object *mom_ranges(const char *devname)
@@ -122,8 +129,8 @@ static struct json_object *dev_json(const struct kmm_ctx *ctx,
 	else
 		kmm_add_str(j, "state", "disabled");
 	/* The in-tree kmem's own per-device knob (6.9+). */
-	if (!kmm_read_str(buf, sizeof(buf), KMM_DAX_DEVICES "/%s/memmap_on_memory",
-			  name))
+	if (!kmm_read_str(buf, sizeof(buf),
+			  KMM_DAX_DEVICES "/%s/memmap_on_memory", name))
 		kmm_add_bool(j, "kernel_memmap_on_memory",
 			     buf[0] == '1' || buf[0] == 'Y' || buf[0] == 'y');
 	src = kmm_source_json(ctx, dev, &persistent);

@@ -69,8 +69,7 @@ int kmm_need_root(const char *cmd)
 	return KMM_EXIT_PERM;
 }
 
-int kmm_find_dev(struct kmm_ctx *ctx, const char *name,
-		 struct daxctl_dev **out)
+int kmm_find_dev(struct kmm_ctx *ctx, const char *name, struct daxctl_dev **out)
 {
 	struct daxctl_region *region;
 	struct daxctl_dev *dev;
@@ -141,16 +140,18 @@ int main(int argc, char **argv)
 		fputs(usage_text, stdout);
 		return KMM_EXIT_OK;
 	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
 		/* Common options are parsed by each command with its own. */
 		for (int a = 2; a < argc; a++) {
-			if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
+			if (!strcmp(argv[a], "-h") ||
+			    !strcmp(argv[a], "--help")) {
 				fputs(usage_text, stdout);
 				return KMM_EXIT_OK;
 			}
-			if (!strcmp(argv[a], "-v") || !strcmp(argv[a], "--verbose"))
+			if (!strcmp(argv[a], "-v") ||
+			    !strcmp(argv[a], "--verbose"))
 				ctx.verbose = true;
 		}
 		rc = open_libs(&ctx);

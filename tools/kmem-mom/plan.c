@@ -22,6 +22,13 @@
 #include <daxctl/libdaxctl.h>
 #include "kmem-mom.h"
 
+#define WHY_NO_FALLBACK \
+	"the kernel was booted without memory_hotplug.memmap_on_memory=1 and memmap_fallback=0"
+#define WHY_FALLBACK \
+	"falls back to RAM: the kernel was booted without memory_hotplug.memmap_on_memory=1"
+#define WHY_REFUSED \
+	"refused by the RAM check: its memmap is larger than memmap_ram_headroom"
+
 /* The first abstract distance below DRAM's tier (ABI: node_adistance). */
 #define KMM_SLOW_ADISTANCE 640
 
@@ -33,9 +40,9 @@ struct plan_in {
 };
 
 struct outcome {
-	const char *memmap;	/* "device", "ram", or NULL: the bind fails */
+	const char *memmap; /* "device", "ram", or NULL: the bind fails */
 	const char *why;
-	bool fits;		/* the RAM check would let it through */
+	bool fits; /* the RAM check would let it through */
 };
 
 /* Where a memmap asked for in @want really goes, and whether it fits. */
@@ -46,15 +53,15 @@ static struct outcome land(const struct plan_in *in, const char *want)
 	if (!strcmp(want, "device") && !in->boot_param) {
 		if (!in->fallback) {
 			o.memmap = NULL;
-			o.why = "the kernel was booted without memory_hotplug.memmap_on_memory=1 and memmap_fallback=0";
+			o.why = WHY_NO_FALLBACK;
 			return o;
 		}
 		o.memmap = "ram";
-		o.why = "falls back to RAM: the kernel was booted without memory_hotplug.memmap_on_memory=1";
+		o.why = WHY_FALLBACK;
 	}
 	if (!strcmp(o.memmap, "ram") && in->memmap > in->headroom) {
 		o.fits = false;
-		o.why = "refused by the RAM check: its memmap is larger than memmap_ram_headroom";
+		o.why = WHY_REFUSED;
 	}
 	return o;
 }
@@ -123,10 +130,14 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 	in->blocks = rs.blocks;
 	in->block_size = kmm_block_size();
 	in->gigantic = kmm_gigantic_windows(&rs);
-	if (kmm_read_u64(&in->block_memmap, KMM_MOM_DRIVER "/block_memmap_bytes") ||
-	    kmm_read_u64(&in->headroom, KMM_MOM_DRIVER "/memmap_ram_headroom_bytes") ||
-	    kmm_read_u64(&in->budget, KMM_MOM_DRIVER "/memmap_ram_budget_bytes") ||
-	    kmm_read_u64(&in->charged, KMM_MOM_DRIVER "/memmap_ram_charged_bytes")) {
+	if (kmm_read_u64(&in->block_memmap,
+			 KMM_MOM_DRIVER "/block_memmap_bytes") ||
+	    kmm_read_u64(&in->headroom,
+			 KMM_MOM_DRIVER "/memmap_ram_headroom_bytes") ||
+	    kmm_read_u64(&in->budget,
+			 KMM_MOM_DRIVER "/memmap_ram_budget_bytes") ||
+	    kmm_read_u64(&in->charged,
+			 KMM_MOM_DRIVER "/memmap_ram_charged_bytes")) {
 		kmm_err("this kmem_mom is too old for plan (no %s/block_memmap_bytes); update it",
 			KMM_MOM_DRIVER);
 		return KMM_EXIT_FAIL;
@@ -149,8 +160,10 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 	kmm_add_bool(j, "persistent", in->persistent);
 	if (in->adist >= 0)
 		kmm_add_int(j, "adistance", in->adist);
-	kmm_add_str(j, "speed", in->adist < 0 ? "unknown" :
-				in->slow ? "slow" : "fast");
+	kmm_add_str(j, "speed",
+		    in->adist < 0 ? "unknown" :
+		    in->slow	  ? "slow" :
+				    "fast");
 	kmm_add_size(ctx, j, "memmap_ram_headroom", in->headroom);
 	kmm_add_size(ctx, j, "memmap_ram_budget", in->budget);
 	kmm_add_size(ctx, j, "memmap_ram_charged", in->charged);
@@ -201,7 +214,8 @@ int cmd_plan(struct kmm_ctx *ctx, int argc, char **argv)
 			name, drv, name);
 		return KMM_EXIT_FAIL;
 	}
-	if (kmm_read_str(param, sizeof(param), KMM_MOM_PARAMS "/memmap_on_memory"))
+	if (kmm_read_str(param, sizeof(param),
+			 KMM_MOM_PARAMS "/memmap_on_memory"))
 		param[0] = '\0';
 
 	j = json_object_new_object();
@@ -212,10 +226,13 @@ int cmd_plan(struct kmm_ctx *ctx, int argc, char **argv)
 		return rc;
 	}
 	pl = json_object_new_object();
-	json_object_object_add(pl, "device", placement_json(ctx, &in, "device", &ok_dev));
-	json_object_object_add(pl, "ram", placement_json(ctx, &in, "ram", &ok_ram));
+	json_object_object_add(pl, "device",
+			       placement_json(ctx, &in, "device", &ok_dev));
+	json_object_object_add(pl, "ram",
+			       placement_json(ctx, &in, "ram", &ok_ram));
 	choice = auto_choice(&in, &why);
-	json_object_object_add(pl, "auto", placement_json(ctx, &in, choice, &ok_auto));
+	json_object_object_add(pl, "auto",
+			       placement_json(ctx, &in, choice, &ok_auto));
 	kmm_add_str(json_object_object_get(pl, "auto"), "chooses", choice);
 	kmm_add_str(json_object_object_get(pl, "auto"), "reason", why);
 	json_object_object_add(j, "placements", pl);

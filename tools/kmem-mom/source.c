@@ -32,7 +32,7 @@ static bool cxl_region_is(struct cxl_decoder *root, struct cxl_region *r,
 
 	snprintf(tail, sizeof(tail), "/%s/%s/dax_region",
 		 cxl_decoder_get_devname(root), cxl_region_get_devname(r));
-	return strstr(dax_path, tail) != NULL;
+	return strstr(dax_path, tail);
 #endif
 }
 
@@ -130,9 +130,11 @@ static struct json_object *nvdimm_json(struct ndctl_bus *bus,
 	ndctl_mapping_foreach(region, m) {
 		struct ndctl_dimm *dimm = ndctl_mapping_get_dimm(m);
 
-		if (dimm)
-			json_object_array_add(dimms, json_object_new_string(
-				ndctl_dimm_get_devname(dimm)));
+		const char *dname = dimm ? ndctl_dimm_get_devname(dimm) : NULL;
+
+		if (dname)
+			json_object_array_add(dimms,
+					      json_object_new_string(dname));
 	}
 	json_object_object_add(j, "dimms", dimms);
 	return j;

@@ -6,27 +6,63 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <daxctl/libdaxctl.h>
 #include "kmem-mom.h"
 
+/* Each problem: what is wrong (a format) and its fix. */
+#define BOOT_PARAM_WHAT \
+	"memory_hotplug.memmap_on_memory is %s: no memmap can go on a device, every memmap takes DRAM"
+#define BOOT_PARAM_FIX \
+	"add memory_hotplug.memmap_on_memory=1 to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot"
+#define STRANDED_WHAT \
+	"%llu memory block(s) were left online when their device was unbound"
+#define STRANDED_FIX \
+	"reboot: only a reboot gives them back (dmesg: \"cannot be hotremoved until the next reboot\")"
+#define IN_TREE_WHAT \
+	"%s is bound to the in-tree kmem although kmem_mom is installed"
+#define IN_TREE_FIX \
+	"daxctl reconfigure-device --mode=devdax --force %1$s; modprobe -r kmem; modprobe kmem_mom; daxctl reconfigure-device --mode=system-ram %1$s (update-initramfs -u if kmem is in the initramfs)"
+#define DEGRADED_WHAT \
+	"%s is degraded: a bind failed midway and left memory blocks it could not remove"
+#define DEGRADED_FIX \
+	"daxctl reconfigure-device --mode=devdax %s tries the removal again"
+#define HELD_WHAT "%s has blocks held offline waiting for %s"
+#define HELD_FIX \
+	"/usr/lib/kmem_mom/kmem_mom-online-held %s (the udev rule runs it)"
+#define NORMAL_WHAT \
+	"%s has %llu memory block(s) online in ZONE_NORMAL: the kernel's own allocations there may keep it from being hot-removed"
+#define NORMAL_FIX \
+	"to be able to hot-remove it: daxctl reconfigure-device --mode=devdax --force %1$s, then bind it again with modprobe kmem_mom online=movable (or auto_online_blocks=online_movable)"
+#define NOT_LOADED_WHAT "kmem_mom is not loaded%s"
+#define NOT_INSTALLED " (nor installed: dkms install kmem_mom)"
+#define NOT_ROOT_WARN \
+	"not root: the blocks of devices bound to the in-tree kmem were not checked"
+
 static const char *const params[] = {
-	"memmap_on_memory", "memmap_ram_budget", "memmap_fallback", "online",
+	"memmap_on_memory",
+	"memmap_ram_budget",
+	"memmap_fallback",
+	"online",
 };
+
 static const char *const counters[] = {
-	"devices", "blocks", "stranded_blocks",
+	"devices",
+	"blocks",
+	"stranded_blocks",
 };
+
 static const char *const sizes[] = {
-	"memmap_ram_budget_bytes", "memmap_ram_charged_bytes",
-	"memmap_ram_headroom_bytes", "block_memmap_bytes",
+	"memmap_ram_budget_bytes",
+	"memmap_ram_charged_bytes",
+	"memmap_ram_headroom_bytes",
+	"block_memmap_bytes",
 };
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-__attribute__((format(printf, 4, 5)))
-static void problem(struct json_object *arr, const char *id, const char *fix,
-		    const char *fmt, ...)
+__printf(4, 5) static void add_problem(struct json_object *arr, const char *id,
+				       const char *fix, const char *fmt, ...)
 {
 	struct json_object *p = json_object_new_object();
 	char buf[512];
@@ -80,10 +116,8 @@ static struct json_object *kernel_json(const struct kmm_ctx *ctx,
 	on = kmm_boot_param_on(buf, sizeof(buf));
 	kmm_add_str(j, "memmap_on_memory", buf[0] ? buf : "absent");
 	if (!on)
-		problem(problems, "boot-parameter-off",
-			"add memory_hotplug.memmap_on_memory=1 to the kernel command line (GRUB_CMDLINE_LINUX in /etc/default/grub, then update-grub) and reboot",
-			"memory_hotplug.memmap_on_memory is %s: no memmap can go on a device, every memmap takes DRAM",
-			buf[0] ? buf : "absent");
+		add_problem(problems, "boot-parameter-off", BOOT_PARAM_FIX,
+			    BOOT_PARAM_WHAT, buf[0] ? buf : "absent");
 	if (!kmm_read_str(buf, sizeof(buf),
 			  "/sys/devices/system/memory/auto_online_blocks"))
 		kmm_add_str(j, "auto_online_blocks", buf);
@@ -91,8 +125,8 @@ static struct json_object *kernel_json(const struct kmm_ctx *ctx,
 	return j;
 }
 
-__attribute__((format(printf, 3, 4)))
-static const char *fix(char *buf, size_t len, const char *fmt, ...)
+__printf(3, 4) static const
+	char *fix(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -102,42 +136,54 @@ static const char *fix(char *buf, size_t len, const char *fmt, ...)
 	return buf;
 }
 
+/* One of kmem_mom's attributes of device @name, "" if absent. */
+static const char *mom_attr(char *buf, size_t len, const char *name,
+			    const char *attr)
+{
+	if (kmm_read_str(buf, len, KMM_DAX_DEVICES "/%s/kmem_mom/%s", name,
+			 attr))
+		buf[0] = '\0';
+	return buf;
+}
+
 /* Problems of one bound device; @root: its block ranges can be read. */
 static void dev_problems(struct daxctl_dev *dev, const char *drv, bool root,
 			 struct json_object *problems)
 {
 	const char *name = daxctl_dev_get_devname(dev);
+	char buf[64], fbuf[320];
 	struct kmm_ranges rs;
 	struct kmm_zones z;
-	char buf[64], fbuf[256];
 	uint64_t normal = 0;
 
-	if (!strcmp(drv, "kmem") && kmm_mom_installed())
-		problem(problems, "in-tree-kmem",
-			fix(fbuf, sizeof(fbuf), "daxctl reconfigure-device --mode=devdax --force %1$s; modprobe -r kmem; modprobe kmem_mom; daxctl reconfigure-device --mode=system-ram %1$s (and update-initramfs -u if kmem is in the initramfs)", name),
-			"%s is bound to the in-tree kmem although kmem_mom is installed", name);
+	if (!strcmp(drv, "kmem") && kmm_mom_installed()) {
+		fix(fbuf, sizeof(fbuf), IN_TREE_FIX, name);
+		add_problem(problems, "in-tree-kmem", fbuf, IN_TREE_WHAT, name);
+	}
 	if (!strcmp(drv, "kmem_mom")) {
-		if (kmm_read_u64(&normal, KMM_DAX_DEVICES "/%s/kmem_mom/online_normal_blocks", name))
-			normal = 0;
-		if (!kmm_read_str(buf, sizeof(buf), KMM_DAX_DEVICES "/%s/kmem_mom/state", name) &&
-		    !strcmp(buf, "degraded"))
-			problem(problems, "degraded",
-				fix(fbuf, sizeof(fbuf), "daxctl reconfigure-device --mode=devdax %s tries the removal again", name),
-				"%s is degraded: a bind failed midway and left memory blocks it could not remove", name);
-		if (!kmm_read_str(buf, sizeof(buf), KMM_DAX_DEVICES "/%s/kmem_mom/online_request", name) &&
-		    strcmp(buf, "none"))
-			problem(problems, "held-offline",
-				fix(fbuf, sizeof(fbuf), "/usr/lib/kmem_mom/kmem_mom-online-held %s (the udev rule runs it)", name),
-				"%s has blocks held offline waiting for %s", name, buf);
+		mom_attr(buf, sizeof(buf), name, "online_normal_blocks");
+		normal = strtoull(buf, NULL, 10);
+		mom_attr(buf, sizeof(buf), name, "state");
+		if (!strcmp(buf, "degraded")) {
+			fix(fbuf, sizeof(fbuf), DEGRADED_FIX, name);
+			add_problem(problems, "degraded", fbuf, DEGRADED_WHAT,
+				    name);
+		}
+		mom_attr(buf, sizeof(buf), name, "online_request");
+		if (buf[0] && strcmp(buf, "none")) {
+			fix(fbuf, sizeof(fbuf), HELD_FIX, name);
+			add_problem(problems, "held-offline", fbuf, HELD_WHAT,
+				    name, buf);
+		}
 	} else if (root && !kmm_dev_ranges(dev, &rs)) {
 		kmm_count_zones(&rs, &z);
 		normal = z.normal;
 	}
-	if (normal)
-		problem(problems, "zone-normal",
-			fix(fbuf, sizeof(fbuf), "to be able to hot-remove it: daxctl reconfigure-device --mode=devdax --force %1$s, then bind it again with modprobe kmem_mom online=movable (or auto_online_blocks=online_movable)", name),
-			"%s has %llu memory block(s) online in ZONE_NORMAL: the kernel's own allocations there may keep it from being hot-removed",
-			name, (unsigned long long)normal);
+	if (normal) {
+		fix(fbuf, sizeof(fbuf), NORMAL_FIX, name);
+		add_problem(problems, "zone-normal", fbuf, NORMAL_WHAT, name,
+			    (unsigned long long)normal);
+	}
 }
 
 int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
@@ -173,10 +219,8 @@ int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 	json_object_object_add(j, "kernel", kernel_json(ctx, problems));
 	if (kmm_mom_loaded() &&
 	    !kmm_read_u64(&v, KMM_MOM_DRIVER "/stranded_blocks") && v)
-		problem(problems, "stranded",
-			"reboot: only a reboot gives them back (dmesg: \"cannot be hotremoved until the next reboot\")",
-			"%llu memory block(s) were left online when their device was unbound",
-			(unsigned long long)v);
+		add_problem(problems, "stranded", STRANDED_FIX, STRANDED_WHAT,
+			    (unsigned long long)v);
 	daxctl_region_foreach(ctx->dax, region)
 		daxctl_dev_foreach(region, dev) {
 			drv = kmm_dev_driver(daxctl_dev_get_devname(dev), dbuf,
@@ -185,11 +229,11 @@ int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 				dev_problems(dev, drv, root, problems);
 		}
 	if (!root)
-		kmm_warn("not root: the blocks of devices bound to the in-tree kmem were not checked");
+		kmm_warn(NOT_ROOT_WARN);
 	if (!kmm_mom_loaded())
-		problem(problems, "not-loaded", "modprobe kmem_mom",
-			"kmem_mom is not loaded%s",
-			kmm_mom_installed() ? "" : " (nor installed: dkms install kmem_mom)");
+		add_problem(problems, "not-loaded", "modprobe kmem_mom",
+			    NOT_LOADED_WHAT,
+			    kmm_mom_installed() ? "" : NOT_INSTALLED);
 	json_object_object_add(j, "problems", problems);
 	n = (int)json_object_array_length(problems);
 	kmm_print(j);

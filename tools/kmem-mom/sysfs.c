@@ -15,6 +15,8 @@
 #include <libkmod.h>
 #include "kmem-mom.h"
 
+#define KMM_HOTPLUG_PARAMS "/sys/module/memory_hotplug/parameters"
+
 static int vpath(char *path, size_t len, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(path, len, fmt, ap);
@@ -159,8 +161,7 @@ int kmm_node_adistance(int node)
  */
 bool kmm_boot_param_on(char *buf, size_t len)
 {
-	if (kmm_read_str(buf, len,
-			 "/sys/module/memory_hotplug/parameters/memmap_on_memory")) {
+	if (kmm_read_str(buf, len, KMM_HOTPLUG_PARAMS "/memmap_on_memory")) {
 		buf[0] = '\0';
 		return false;
 	}

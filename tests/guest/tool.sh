@@ -1,0 +1,265 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# kmem-mom, the command (its ASan/UBSan test build), against what the kernel
+# says, for one device recipe (KMM_DEVICE: hmem, pmem, nvdimm, cxl):
+#   1. its errors: kmem_mom not loaded, no such device, not root, usage;
+#   2. list of the device in devdax mode, and bound to the in-tree kmem
+#      (status then names the in-tree kmem as a problem);
+#   3. for memmap_on_memory=1, 0 and auto: plan before the bind, then the
+#      bind measured (node 0's DRAM, the node's MemTotal) within 1 MiB of
+#      what plan predicted, and list checked field by field against sysfs
+#      and /proc/zoneinfo;
+#   4. status: the boot parameter as booted, then a bind into ZONE_NORMAL
+#      and an unbind that strands its blocks, each reported with its fix.
+# Step 4 leaves the device's memory behind: it comes last.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+aob=/sys/devices/system/memory/auto_online_blocks
+mdir=/etc/modprobe.d
+sanitizer_reports=0
+
+# km ARGS...: run kmem-mom; $out (stdout), $err (stderr), $rc.
+km() {
+	rc=0
+	out=$(kmem-mom "$@" 2>/tmp/km.err) || rc=$?
+	err=$(cat /tmp/km.err)
+	if grep -qE 'Sanitizer|runtime error:' /tmp/km.err; then
+		sanitizer_reports=$((sanitizer_reports + 1))
+		diag "kmem-mom $*:" "$err"
+	fi
+}
+jqo() { jq -r "$1" <<<"$out"; }
+
+# check_rc DESC WANT [MESSAGE-REGEX]: the last km's exit status, and what it
+# said on stderr.
+check_rc() {
+	check_eq "$1: exit $2" "$2" "$rc"
+	[ $# -lt 3 ] && return 0
+	if grep -qE "$3" <<<"$err"; then
+		ok "$1: says /$3/"
+	else
+		not_ok "$1: says /$3/" "stderr: $err"
+	fi
+}
+
+tap_plan
+boot_param=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)
+dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
+dev=${dev%% *}
+devdax_park "$dev"
+echo offline >$aob
+node=$(dax_node "$dev")
+size=$(cat "/sys/bus/dax/devices/$dev/size")
+diag "$dev: $size bytes on node $node; booted with memmap_on_memory=$boot_param"
+
+# --- 1. Errors -----------------------------------------------------------
+km status
+check_rc "status, kmem_mom not loaded" 4 "kmem_mom is not loaded"
+check_eq "status still reports: loaded false, installed true" "false true" \
+	"$(jqo '"\(.kmem_mom.loaded) \(.kmem_mom.installed)"')"
+km plan "$dev"
+check_rc "plan, kmem_mom not loaded" 4 "kmem_mom is not loaded.*modprobe kmem_mom"
+km list -d dax9.9
+check_rc "list -d dax9.9" 3 "dax9.9: no such dax device"
+km plan dax9.9
+check_rc "plan dax9.9" 3 "dax9.9: no such dax device"
+km frobnicate
+check_rc "an unknown command" 2 "'frobnicate' is not a command"
+km plan
+check_rc "plan without a device" 2 "name one dax device"
+km --help
+check_rc "--help" 0
+check "--help prints the usage on stdout" grep -q "usage: kmem-mom <command>" <<<"$out"
+rc=0
+err=$(setpriv --reuid=65534 --regid=65534 --clear-groups kmem-mom list 2>&1) || rc=$?
+check_rc "list as an unprivileged user" 5 "needs root: the physical ranges"
+
+# --- 2. list: devdax, then the in-tree kmem ------------------------------
+
+# check_source J: the device's origin as the subsystem's own tools say.
+check_source() {
+	local j=$1 path ns region
+	path=$(readlink -f "/sys/bus/dax/devices/$dev")
+	case $KMM_DEVICE in
+	hmem)
+		check_eq "source: soft-reserved, its hmem device" \
+			"soft-reserved $(grep -o 'hmem\.[0-9]*' <<<"$path")" \
+			"$(jq -r '"\(.source.type) \(.source.provider)"' <<<"$j")"
+		;;
+	pmem | nvdimm)
+		ns=$(ndctl list -N | jq -r --arg d "$dev" \
+			'.[] | select(.chardev == $d or (.daxregion.devices // [] | map(.chardev) | index($d))) | .dev')
+		region=$(basename "$(dirname "$(readlink -f "/sys/bus/nd/devices/$ns")")")
+		local labelled=false
+		[ "$KMM_DEVICE" = nvdimm ] && labelled=true
+		check_eq "source: nvdimm $region $ns, labelled $labelled" \
+			"nvdimm $region $ns $labelled" \
+			"$(jq -r '"\(.source.type) \(.source.region) \(.source.namespace) \(.source.labelled)"' <<<"$j")"
+		;;
+	cxl)
+		region=$(cxl list -R | jq -r '.[0].region')
+		check_eq "source: cxl $region, under its root decoder" \
+			"cxl $region $(grep -o 'decoder[0-9]*\.[0-9]*' <<<"$path" | head -n1)" \
+			"$(jq -r '"\(.source.type) \(.source.region) \(.source.root_decoder)"' <<<"$j")"
+		check_eq "source: its memdev, serial and host as cxl list -M" \
+			"$(cxl list -M | jq -c '[.[0].memdev, .[0].serial, .[0].host]')" \
+			"$(jq -c '[.source.memdevs[0].memdev, .source.memdevs[0].serial, .source.memdevs[0].host]' <<<"$j")"
+		;;
+	esac
+}
+
+# check_device J DRIVER MODE: the fields every device has.
+check_device() {
+	check_eq "$2: chardev size target_node mode driver" \
+		"$dev $size $node $3 $2" \
+		"$(jq -r '"\(.chardev) \(.size) \(.target_node) \(.mode) \(.driver)"' <<<"$1")"
+}
+
+# zoneinfo_pages NODE: "PRESENT MANAGED" summed over the node's zones.
+zoneinfo_pages() {
+	awk -v n="$1" '
+		$1 == "Node" { cur = ($2 == n",") }
+		cur && $1 == "present" { p += $2 }
+		cur && $1 == "managed" { m += $2 }
+		END { print p + 0, m + 0 }' /proc/zoneinfo
+}
+
+# check_memory J TAG: blocks, zones and node against sysfs and zoneinfo.
+check_memory() {
+	check_eq "$2: memory blocks and their zones (blocks movable normal offline)" \
+		"$(dax_memblocks "$dev") $(dax_zones "$dev")" \
+		"$(jq -r '.memory | "\(.blocks) \(.movable_blocks) \(.normal_blocks) \(.offline_blocks)"' <<<"$1")"
+	check_eq "$2: node MemTotal (bytes) and present/managed pages as zoneinfo" \
+		"$(($(node_meminfo_kb "$node" MemTotal) * 1024)) $(zoneinfo_pages "$node")" \
+		"$(jq -r '.node | "\(.memtotal) \(.present_pages) \(.managed_pages)"' <<<"$1")"
+}
+
+km list
+check_rc "list, devdax" 0
+j=$(jq --arg d "$dev" '.[] | select(.chardev == $d)' <<<"$out")
+check_device "$j" device_dax devdax
+check_source "$j"
+
+mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
+check "the in-tree kmem binds $dev" daxctl reconfigure-device --mode=system-ram "$dev"
+km list -d "$dev"
+check_rc "list, in-tree kmem" 0
+j=$(jqo '.[0]')
+check_device "$j" kmem system-ram
+check_memory "$j" "in-tree kmem"
+check_eq "in-tree kmem: no kmem_mom facts" null "$(jq -c .kmem_mom <<<"$j")"
+km status
+check_rc "status, in-tree kmem bound" 4
+check_eq "status: the in-tree kmem is named as a problem, with its fix" \
+	"1 1" "$(jq -r --arg d "$dev" '[.problems[] | select(.id == "in-tree-kmem")] |
+		"\(length) \(map(select((.problem | contains($d)) and (.fix | contains("modprobe kmem_mom")))) | length)"' <<<"$out")"
+check "back to devdax, in-tree kmem unloaded" bash -c \
+	"daxctl reconfigure-device --mode=devdax --force $dev >/dev/null && modprobe -r kmem"
+mv /tmp/kmem_mom.conf $mdir/kmem_mom.conf
+
+# --- 3. plan, bind, list, for each placement -----------------------------
+
+# check_mom J TAG: every file of kmem_mom's attribute directory is in the
+# list, with the same value, and nothing else is (ranges: lines joined by ",").
+check_mom() {
+	local f sysfs list
+	sysfs=$(for f in "/sys/bus/dax/devices/$dev/kmem_mom"/*; do
+		printf '%s=%s\n' "${f##*/}" "$(paste -sd, "$f")"
+	done | sort)
+	list=$(jq -r '.kmem_mom | to_entries[] |
+		"\(.key)=\(if .key == "ranges" then (.value | join(",")) else .value end)"' <<<"$1" | sort)
+	if [ "$sysfs" = "$list" ]; then
+		ok "$2: list's kmem_mom fields are its $(wc -l <<<"$sysfs") sysfs files, value for value"
+	else
+		not_ok "$2: list's kmem_mom fields are its sysfs files, value for value" \
+			"$(diff <(echo "$sysfs") <(echo "$list") || true)"
+	fi
+}
+
+for p in 1 0 auto; do
+	t="[memmap_on_memory=$p]"
+	check "$t modprobe kmem_mom" modprobe kmem_mom memmap_on_memory=$p
+	# device_dax frees its own memmap as it lets go: not the bind's cost.
+	check "$t daxctl disable-device" daxctl disable-device "$dev"
+	km plan "$dev"
+	check_rc "$t plan" 0
+	read -r where dram added choice memmap <<<"$(jqo '.placements[.now] as $n |
+		"\($n.memmap) \($n.dram_cost) \($n.system_ram_added) \(.placements.auto.chooses) \(.memmap)"')"
+	diag "plan: memmap $where, DRAM $dram, system RAM $added; auto chooses $choice"
+	check_eq "$t plan: the memmap of every block (kmem_mom's block_memmap_bytes)" \
+		$(($(dax_fit_memblocks "$dev") * $(cat /sys/bus/dax/drivers/kmem/kmem_mom/block_memmap_bytes))) \
+		"$memmap"
+	settle
+	d0=$(dram_free_kb 0) t0=$(node_meminfo_kb "$node" MemTotal)
+	check "$t bind" daxctl reconfigure-device --mode=system-ram "$dev"
+	settle
+	check_spent "$t node0 DRAM spent = plan's dram_cost +-1 MiB (kB)" "$d0" \
+		$((dram / 1024 - 1024)) $((dram / 1024 + 1024))
+	within "$t node$node MemTotal gained = plan's system_ram_added +-1 MiB (kB)" \
+		$(($(node_meminfo_kb "$node" MemTotal) - t0 - added / 1024)) -1024 1024
+	if [ "$(mom_attr "$dev" memmap_device_blocks)" -gt 0 ]; then got=device; else got=ram; fi
+	check_eq "$t the memmap is where plan said" "$where" "$got"
+	[ $p = auto ] && check_eq "$t auto chose what plan said" "$choice" \
+		"$(mom_attr "$dev" memmap_requested)"
+	km list -d "$dev"
+	check_rc "$t list" 0
+	j=$(jqo '.[0]')
+	check_device "$j" kmem_mom system-ram
+	check_source "$j"
+	check_memory "$j" "$t"
+	check_mom "$j" "$t"
+	# A snapshot of free memory, read while kmem-mom (ASan's shadow and
+	# quarantine: ~10 MB) was running, and again after it exited.
+	within "$t dram_headroom as kmem_mom's memmap_ram_headroom_bytes +-16 MiB (kB)" \
+		$((($(jq .dram_headroom <<<"$j") - $(cat /sys/bus/dax/drivers/kmem/kmem_mom/memmap_ram_headroom_bytes)) / 1024)) \
+		-16384 16384
+	km list -u -d "$dev"
+	check "$t list -u: sizes as daxctl -u prints them" \
+		grep -qE '"size": "[0-9]+\.[0-9]{2} [KMGT]iB \([0-9]+\.[0-9]{2} [KMGT]B\)"' <<<"$out"
+	check "$t back to devdax" daxctl reconfigure-device --mode=devdax --force "$dev"
+	check "$t modprobe -r kmem_mom" modprobe -r kmem_mom
+done
+
+# --- 4. status: problems, each with its fix ------------------------------
+
+# problems: the ids status reported, sorted, on one line.
+problems() { jqo '[.problems[].id] | sort | join(" ")'; }
+
+check "modprobe kmem_mom" modprobe kmem_mom
+km status
+param_problem=
+[ "$boot_param" = N ] && param_problem=boot-parameter-off
+if [ -n "$param_problem" ]; then
+	check_rc "status, booted without the boot parameter" 1
+else
+	check_rc "status, nothing wrong" 0
+fi
+check_eq "status: problems" "$param_problem" "$(problems)"
+check_eq "status: the boot parameter as the kernel has it" "$boot_param" \
+	"$(jqo .kernel.memmap_on_memory)"
+check_eq "status: counters and parameters" "0 0 0 auto" \
+	"$(jqo '.kmem_mom | "\(.devices) \(.blocks) \(.stranded_blocks) \(.parameters.memmap_on_memory)"')"
+
+check "bind $dev into ZONE_NORMAL (daxctl --no-movable)" \
+	daxctl reconfigure-device --no-movable --mode=system-ram "$dev"
+km status
+check_rc "status, blocks in ZONE_NORMAL" 1
+check_eq "status: problems" "$(echo $param_problem zone-normal | xargs -n1 | sort | xargs)" "$(problems)"
+check "status: the ZONE_NORMAL problem names $dev and the fix" \
+	jq -e --arg d "$dev" '.problems[] | select(.id == "zone-normal") |
+		select((.problem | contains($d)) and (.fix | contains("online=movable")))' <<<"$out"
+
+check "unbind $dev with its blocks online (they stay: stranded)" \
+	sysfs_write /sys/bus/dax/drivers/kmem/unbind "$dev"
+km status
+check_rc "status, stranded blocks" 1
+check_eq "status: problems" "$(echo $param_problem stranded | xargs -n1 | sort | xargs)" "$(problems)"
+check "status: the stranded problem counts the blocks and says reboot" \
+	jq -e --arg n "$(cat /sys/bus/dax/drivers/kmem/kmem_mom/stranded_blocks)" \
+	'.problems[] | select(.id == "stranded") |
+		select((.problem | startswith($n + " memory block")) and (.fix | startswith("reboot")))' <<<"$out"
+check_eq "no sanitizer report from any run of kmem-mom" 0 "$sanitizer_reports"
+tap_done
