@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make demo: hot-add 1 GiB of emulated device memory (soft-reserved, node 1)
-# through kmem_mom, memmap on the device, and show what it cost.
+# through kmem_mom, memmap on the device, and show what it cost: what
+# kmem-mom plan predicted, and what kmem-mom list and status report.
 set -euo pipefail
 . /kmm/lib.sh
 
@@ -16,14 +17,15 @@ echo offline >/sys/devices/system/memory/auto_online_blocks
 diag "kernel $(uname -r); memory_hotplug.memmap_on_memory=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)"
 free0=$(node_kb 0 MemFree)
 show cat /etc/modprobe.d/kmem_mom.conf
+modprobe kmem_mom
+show kmem-mom plan -u "$dev"
 check "daxctl reconfigure-device --mode=system-ram $dev" \
 	daxctl reconfigure-device --mode=system-ram "$dev"
 show lsmod
 show ls /sys/bus/dax/drivers/kmem
 show daxctl list -d "$dev"
-for a in /sys/bus/dax/devices/"$dev"/kmem_mom/*; do
-	diag "$(basename "$a"): $(cat "$a")"
-done
+show kmem-mom list -u -d "$dev"
+show kmem-mom status
 diag "node1 MemTotal: $(node_kb 1 MemTotal) kB of $((1024 * 1024)) kB hot-added"
 diag "node0 MemFree change: $(($(node_kb 0 MemFree) - free0)) kB (memmap for 1 GiB would be 16384 kB)"
 diag "$(dmesg | grep -E "kmem|dax|Demotion")"

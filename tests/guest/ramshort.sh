@@ -15,7 +15,7 @@ set -euo pipefail
 . /kmm/lib.sh
 . /kmm/mem.sh
 
-tap_plan 16
+tap_plan 21
 # device_dax would give the device a 1 GiB memmap in RAM of its own: keep
 # it away, and unbind through sysfs (daxctl would rebind device_dax).
 modprobe dax_hmem
@@ -30,6 +30,19 @@ cp /proc/iomem /tmp/iomem.0
 dmesg_mark
 # 6.3+ binds the (KMEM-type) device as the module loads; 6.1 waits for daxctl.
 check "modprobe kmem_mom memmap_on_memory=0" modprobe kmem_mom memmap_on_memory=0
+# kmem-mom plan before daxctl tries (on 6.3+ after the module's own try at
+# load): the RAM check refuses memmap_on_memory=0, auto goes on the device.
+rc=0
+plan=$(kmem-mom plan "$dev" 2>/tmp/plan.err) || rc=$?
+diag "$(jq -c '{memmap, memmap_ram_headroom, ram: .placements.ram, auto: .placements.auto}' <<<"$plan")"
+check_eq "kmem-mom plan predicts the refusal (exit 1)" 1 "$rc"
+check_eq "plan: in RAM refused, the memmap as kmem_mom would allocate it" \
+	"ram false $(memmap_bytes "$blocks")" \
+	"$(jq -r '"\(.placements.ram.memmap) \(.placements.ram.ok) \(.memmap)"' <<<"$plan")"
+check "plan: the RAM check's headroom is below the memmap" \
+	jq -e '.memmap_ram_headroom < .memmap and (.placements.ram.why | test("RAM check"))' <<<"$plan"
+check_eq "plan: auto chooses the device (over budget) and succeeds" "device over budget true" \
+	"$(jq -r '.placements.auto | "\(.chooses) \(.reason) \(.ok)"' <<<"$plan")"
 [ -n "$(dax_driver "$dev")" ] || ! daxctl reconfigure-device -N --mode=system-ram "$dev" >/dev/null 2>&1
 check_eq "the bind is refused" "" "$(dax_driver "$dev")"
 msg=$(dmesg_since | grep -m1 "$dev: not enough system RAM for the memmap" || true)
@@ -42,6 +55,8 @@ check_eq "counters: 0 devices, 0 blocks, 0 stranded" "0 0 0" \
 	"$(mom_counters)"
 
 echo 1 >/sys/module/kmem_mom/parameters/memmap_on_memory
+check "kmem-mom plan: with memmap_on_memory=1 it would succeed (exit 0)" \
+	kmem-mom plan "$dev"
 check "with memmap_on_memory=1 the same device binds and onlines" \
 	daxctl reconfigure-device --mode=system-ram "$dev"
 check_eq "all $blocks blocks, memmap on the device" "$blocks $blocks" \

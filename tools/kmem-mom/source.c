@@ -6,7 +6,9 @@
  * the dax region it knows of; the device's own dax region is matched by its
  * sysfs path, which all of them agree on.
  */
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <uuid/uuid.h>
 #include <cxl/libcxl.h>
@@ -24,9 +26,15 @@ static bool cxl_region_is(struct cxl_decoder *root, struct cxl_region *r,
 {
 #ifdef KMM_HAVE_CXL_REGION_GET_DAXCTL_REGION
 	struct daxctl_region *dr = cxl_region_get_daxctl_region(r);
+	char *real;
+	bool same;
 
 	(void)root;
-	return dr && !strcmp(daxctl_region_get_path(dr), dax_path);
+	/* libcxl's path goes through /sys/bus/cxl/devices; daxctl's is real. */
+	real = dr ? realpath(daxctl_region_get_path(dr), NULL) : NULL;
+	same = real && !strcmp(real, dax_path);
+	free(real);
+	return same;
 #else
 	char tail[256];
 
