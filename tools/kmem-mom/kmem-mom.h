@@ -60,6 +60,7 @@ struct kmm_zones {
 void kmm_err(const char *fmt, ...) __printf(1, 2);
 void kmm_warn(const char *fmt, ...) __printf(1, 2);
 int kmm_need_root(const char *cmd);
+int kmm_common_opts(struct kmm_ctx *ctx, int argc, char **argv);
 int kmm_find_dev(struct kmm_ctx *ctx, const char *name,
 		 struct daxctl_dev **out);
 
@@ -85,6 +86,12 @@ void kmm_add_str(struct json_object *obj, const char *key, const char *val);
 void kmm_add_int(struct json_object *obj, const char *key, int64_t val);
 void kmm_add_bool(struct json_object *obj, const char *key, bool val);
 void kmm_print(struct json_object *obj);
+
+/* How kmm_add_files() shows a file: as read, as a number, as a size. */
+enum kmm_file_kind { KMM_STRING, KMM_NUMBER, KMM_SIZE };
+void kmm_add_files(const struct kmm_ctx *ctx, struct json_object *obj,
+		   enum kmm_file_kind kind, const char *dir,
+		   const char *const *names, size_t nr);
 
 /* blocks.c */
 int kmm_dev_ranges(struct daxctl_dev *dev, struct kmm_ranges *out);

@@ -62,23 +62,14 @@ static struct json_object *mom_json(const struct kmm_ctx *ctx,
 				    const char *devname)
 {
 	struct json_object *j = json_object_new_object();
-	char buf[512];
-	uint64_t v;
-	size_t i;
+	char dir[256];
 
-	for (i = 0; i < ARRAY_SIZE(mom_strings); i++)
-		if (!kmm_read_str(buf, sizeof(buf),
-				  KMM_DAX_DEVICES "/%s/kmem_mom/%s", devname,
-				  mom_strings[i]))
-			kmm_add_str(j, mom_strings[i], buf);
-	for (i = 0; i < ARRAY_SIZE(mom_counts); i++)
-		if (!kmm_read_u64(&v, KMM_DAX_DEVICES "/%s/kmem_mom/%s",
-				  devname, mom_counts[i]))
-			kmm_add_int(j, mom_counts[i], (int64_t)v);
-	for (i = 0; i < ARRAY_SIZE(mom_sizes); i++)
-		if (!kmm_read_u64(&v, KMM_DAX_DEVICES "/%s/kmem_mom/%s",
-				  devname, mom_sizes[i]))
-			kmm_add_size(ctx, j, mom_sizes[i], v);
+	snprintf(dir, sizeof(dir), KMM_DAX_DEVICES "/%s/kmem_mom", devname);
+	kmm_add_files(ctx, j, KMM_STRING, dir, mom_strings,
+		      ARRAY_SIZE(mom_strings));
+	kmm_add_files(ctx, j, KMM_NUMBER, dir, mom_counts,
+		      ARRAY_SIZE(mom_counts));
+	kmm_add_files(ctx, j, KMM_SIZE, dir, mom_sizes, ARRAY_SIZE(mom_sizes));
 	json_object_object_add(j, "ranges", mom_ranges(devname));
 	return j;
 }

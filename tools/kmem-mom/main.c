@@ -4,6 +4,7 @@
  * command shares.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,25 @@ int kmm_need_root(const char *cmd)
 	kmm_err("%s needs root: the physical ranges of dax devices are readable by root only",
 		cmd);
 	return KMM_EXIT_PERM;
+}
+
+/* -u and -v, for the commands that take no others. */
+int kmm_common_opts(struct kmm_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "human", no_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "uv", opts, NULL)) != -1) {
+		if (c == 'u')
+			ctx->human = true;
+		else if (c != 'v')
+			return -1;
+	}
+	return 0;
 }
 
 int kmm_find_dev(struct kmm_ctx *ctx, const char *name, struct daxctl_dev **out)

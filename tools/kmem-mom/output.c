@@ -56,6 +56,29 @@ void kmm_add_bool(struct json_object *obj, const char *key, bool val)
 	json_object_object_add(obj, key, json_object_new_boolean(val));
 }
 
+/* Each file @dir/@names[i] that exists, under its own name. */
+void kmm_add_files(const struct kmm_ctx *ctx, struct json_object *obj,
+		   enum kmm_file_kind kind, const char *dir,
+		   const char *const *names, size_t nr)
+{
+	char buf[512];
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < nr; i++) {
+		if (kind == KMM_STRING) {
+			if (!kmm_read_str(buf, sizeof(buf), "%s/%s", dir,
+					  names[i]))
+				kmm_add_str(obj, names[i], buf);
+		} else if (!kmm_read_u64(&v, "%s/%s", dir, names[i])) {
+			if (kind == KMM_SIZE)
+				kmm_add_size(ctx, obj, names[i], v);
+			else
+				kmm_add_int(obj, names[i], (int64_t)v);
+		}
+	}
+}
+
 void kmm_print(struct json_object *obj)
 {
 	int flags = JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |

@@ -16,7 +16,6 @@
  * memmap_fallback=0).  A memmap in RAM larger than the RAM check's headroom
  * is refused.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <daxctl/libdaxctl.h>
@@ -174,25 +173,16 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 
 int cmd_plan(struct kmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "human", no_argument, NULL, 'u' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct json_object *j, *pl;
 	struct daxctl_dev *dev;
 	const char *name, *drv, *choice, *why, *want;
 	char dbuf[64], param[16];
 	bool ok_dev, ok_ram, ok_auto, ok;
 	struct plan_in in;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "uv", opts, NULL)) != -1) {
-		if (c == 'u')
-			ctx->human = true;
-		else if (c != 'v')
-			return KMM_EXIT_USAGE;
-	}
+	if (kmm_common_opts(ctx, argc, argv))
+		return KMM_EXIT_USAGE;
 	if (optind != argc - 1) {
 		kmm_err("plan: name one dax device (kmem-mom plan daxX.Y)");
 		return KMM_EXIT_USAGE;

@@ -44,13 +44,22 @@ static bool cxl_region_is(struct cxl_decoder *root, struct cxl_region *r,
 #endif
 }
 
+static void add_uuid(struct json_object *j, const uuid_t id)
+{
+	char uu[40];
+
+	if (uuid_is_null(id))
+		return;
+	uuid_unparse(id, uu);
+	kmm_add_str(j, "uuid", uu);
+}
+
 static struct json_object *cxl_json(const struct kmm_ctx *ctx,
 				    struct cxl_decoder *root,
 				    struct cxl_region *r)
 {
 	struct json_object *j = json_object_new_object(), *mds;
 	struct cxl_memdev_mapping *m;
-	char uu[40];
 	uuid_t id;
 
 	kmm_add_str(j, "type", "cxl");
@@ -61,10 +70,7 @@ static struct json_object *cxl_json(const struct kmm_ctx *ctx,
 	kmm_add_int(j, "interleave_granularity",
 		    cxl_region_get_interleave_granularity(r));
 	cxl_region_get_uuid(r, id);
-	if (!uuid_is_null(id)) {
-		uuid_unparse(id, uu);
-		kmm_add_str(j, "uuid", uu);
-	}
+	add_uuid(j, id);
 	mds = json_object_new_array();
 	cxl_mapping_foreach(r, m) {
 		struct cxl_decoder *d = cxl_mapping_get_decoder(m);
@@ -113,7 +119,6 @@ static struct json_object *nvdimm_json(struct ndctl_bus *bus,
 	struct ndctl_namespace *ns = ndctl_dax_get_namespace(dax);
 	struct json_object *j = json_object_new_object(), *dimms;
 	struct ndctl_mapping *m;
-	char uu[40];
 	uuid_t id;
 
 	kmm_add_str(j, "type", "nvdimm");
@@ -129,10 +134,7 @@ static struct json_object *nvdimm_json(struct ndctl_bus *bus,
 			     !strcmp(ndctl_namespace_get_type_name(ns),
 				     "namespace_pmem"));
 		ndctl_namespace_get_uuid(ns, id);
-		if (!uuid_is_null(id)) {
-			uuid_unparse(id, uu);
-			kmm_add_str(j, "uuid", uu);
-		}
+		add_uuid(j, id);
 	}
 	dimms = json_object_new_array();
 	ndctl_mapping_foreach(region, m) {

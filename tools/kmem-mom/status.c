@@ -3,7 +3,6 @@
  * kmem-mom status: kmem_mom's parameters and counters, the kernel's memory
  * hotplug settings, and every problem found, each with its fix.
  */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,8 +81,6 @@ static struct json_object *module_json(const struct kmm_ctx *ctx)
 {
 	struct json_object *j = json_object_new_object(), *p;
 	char buf[128];
-	uint64_t v;
-	size_t i;
 
 	kmm_add_bool(j, "loaded", kmm_mom_loaded());
 	kmm_add_bool(j, "installed", kmm_mom_installed());
@@ -92,17 +89,13 @@ static struct json_object *module_json(const struct kmm_ctx *ctx)
 	if (!kmm_read_str(buf, sizeof(buf), "/sys/module/kmem_mom/version"))
 		kmm_add_str(j, "version", buf);
 	p = json_object_new_object();
-	for (i = 0; i < ARRAY_SIZE(params); i++)
-		if (!kmm_read_str(buf, sizeof(buf), KMM_MOM_PARAMS "/%s",
-				  params[i]))
-			kmm_add_str(p, params[i], buf);
+	kmm_add_files(ctx, p, KMM_STRING, KMM_MOM_PARAMS, params,
+		      ARRAY_SIZE(params));
 	json_object_object_add(j, "parameters", p);
-	for (i = 0; i < ARRAY_SIZE(counters); i++)
-		if (!kmm_read_u64(&v, KMM_MOM_DRIVER "/%s", counters[i]))
-			kmm_add_int(j, counters[i], (int64_t)v);
-	for (i = 0; i < ARRAY_SIZE(sizes); i++)
-		if (!kmm_read_u64(&v, KMM_MOM_DRIVER "/%s", sizes[i]))
-			kmm_add_size(ctx, j, sizes[i], v);
+	kmm_add_files(ctx, j, KMM_NUMBER, KMM_MOM_DRIVER, counters,
+		      ARRAY_SIZE(counters));
+	kmm_add_files(ctx, j, KMM_SIZE, KMM_MOM_DRIVER, sizes,
+		      ARRAY_SIZE(sizes));
 	return j;
 }
 
@@ -188,11 +181,6 @@ static void dev_problems(struct daxctl_dev *dev, const char *drv, bool root,
 
 int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "human", no_argument, NULL, 'u' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct json_object *j, *problems, *mod;
 	struct daxctl_region *region;
 	struct daxctl_dev *dev;
@@ -200,14 +188,10 @@ int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 	char dbuf[64];
 	const char *drv;
 	uint64_t v;
-	int c, n;
+	int n;
 
-	while ((c = getopt_long(argc, argv, "uv", opts, NULL)) != -1) {
-		if (c == 'u')
-			ctx->human = true;
-		else if (c != 'v')
-			return KMM_EXIT_USAGE;
-	}
+	if (kmm_common_opts(ctx, argc, argv))
+		return KMM_EXIT_USAGE;
 	if (optind < argc) {
 		kmm_err("status: unexpected argument '%s'", argv[optind]);
 		return KMM_EXIT_USAGE;
