@@ -126,6 +126,11 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 			daxctl_dev_get_devname(dev));
 		return KMM_EXIT_FAIL;
 	}
+	if (!rs.blocks) {
+		kmm_err("%s holds no whole memory block: a bind would have nothing to add",
+			daxctl_dev_get_devname(dev));
+		return KMM_EXIT_FAIL;
+	}
 	in->blocks = rs.blocks;
 	in->block_size = kmm_block_size();
 	in->gigantic = kmm_gigantic_windows(&rs);
