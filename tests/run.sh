@@ -206,7 +206,61 @@ add_policy_rows() { # add_policy_rows TAPFILE
 		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' >>"$ptable" || true
 }
 
-n=0 pass=0 fail=0
+# Guests run KMM_JOBS at a time (default 2): a TCG guest's scripts keep
+# about one host core busy, whatever its vCPUs.  Results are printed in the
+# order the scenarios are listed, each as soon as it and those before it
+# are done.
+jobs_max=${KMM_JOBS:-2}
+n=0 pass=0 fail=0 launched=0 printed=0 running=0
+job_kver=() job_name=() job_out=()
+
+# launch KVER NAME OUT CMD...: run one guest in the background; OUT.rc and
+# OUT.secs say when it is done.
+launch() {
+	local kver=$1 name=$2 out=$3
+	shift 3
+	while [ "$running" -ge "$jobs_max" ]; do
+		wait -n 2>/dev/null || true
+		running=$(jobs -rp | wc -l)
+	done
+	rm -f "$out.rc" "$out.secs"
+	(
+		start=$(date +%s)
+		"$@" >"$out.tap" 2>"$out.err"
+		rc=$?
+		echo $(($(date +%s) - start)) >"$out.secs"
+		echo $rc >"$out.rc"
+	) &
+	job_kver[launched]=$kver job_name[launched]=$name job_out[launched]=$out
+	launched=$((launched + 1))
+	running=$(jobs -rp | wc -l)
+}
+
+# flush: print every finished run not yet printed, in launch order.
+flush() {
+	local out rc retry
+	while [ "$printed" -lt "$launched" ]; do
+		out=${job_out[printed]}
+		[ -f "$out.rc" ] || return 0
+		rc=$(cat "$out.rc")
+		n=$((n + 1))
+		add_rows "${job_kver[printed]}" "${job_name[printed]}" "$out.tap" "$rc"
+		add_policy_rows "$out.tap"
+		sed 's/^/    /' "$out.tap"
+		retry=
+		grep -q '^# kmm-boot-retry' "$out.tap" && retry="; booted twice, the first boot died before /init"
+		if [ "$rc" = 0 ]; then
+			pass=$((pass + 1))
+			echo "ok $n - ${job_kver[printed]} ${job_name[printed]} ($(cat "$out.secs") s$retry)"
+		else
+			fail=$((fail + 1))
+			echo "not ok $n - ${job_kver[printed]} ${job_name[printed]}${retry:+ (${retry#; })}"
+			sed 's/^/# /' "$out.err" | tail -n 40
+		fi
+		printed=$((printed + 1))
+	done
+}
+
 echo "TAP version 13"
 for kver in "${kernels[@]}"; do
 	mkdir -p "$KMM_TOP/build/$kver/guest"
@@ -239,34 +293,21 @@ for kver in "${kernels[@]}"; do
 		done
 		[[ ",$sets," == *",$set,"* ]] || continue
 		[[ " $staged " == *" $v "* ]] || continue
-		out=$KMM_TOP/build/$kver/guest/$name
-		n=$((n + 1))
-		start=$(date +%s)
 		genv=()
 		for e in ${envs[@]+"${envs[@]}"}; do
 			genv+=(--env "$e")
 		done
-		env ${envs[@]+"${envs[@]}"} "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
+		launch "$kver" "$name" "$KMM_TOP/build/$kver/guest/$name" \
+			env ${envs[@]+"${envs[@]}"} "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
 			--device "$device" --script "$script" --rootfs "$rootfs" \
 			--overlay "$KMM_TOP/build/$kver/overlay-$v" --overlay "$helpers" ${more[@]+"${more[@]}"} \
 			--append "$append" ${genv[@]+"${genv[@]}"} --timeout "$timeout" \
-			--out "$out" >"$out.tap" 2>"$out.err"
-		rc=$?
-		add_rows "$kver" "$name" "$out.tap" $rc
-		add_policy_rows "$out.tap"
-		sed 's/^/    /' "$out.tap"
-		retry=
-		grep -q '^# kmm-boot-retry' "$out.tap" && retry="; booted twice, the first boot died before /init"
-		if [ $rc = 0 ]; then
-			pass=$((pass + 1))
-			echo "ok $n - $kver $name ($(($(date +%s) - start)) s$retry)"
-		else
-			fail=$((fail + 1))
-			echo "not ok $n - $kver $name${retry:+ (${retry#; })}"
-			sed 's/^/# /' "$out.err" | tail -n 40
-		fi
+			--out "$KMM_TOP/build/$kver/guest/$name"
+		flush
 	done
 done
+wait
+flush
 echo "1..$n"
 if [ "$(wc -l <"$table")" -gt 2 ]; then
 	echo "# summary ($set):"
