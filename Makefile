@@ -9,6 +9,7 @@
 #   make clean
 #   make check    build matrix + lint + guest tests (see README)
 #   make stress   reliability suite, full length (results/stress/)
+#   make deb      kmem-mom-dkms and kmem-mom-tools in build/deb/, lintian-checked
 #   make matrix | lint | guest-tests | demo | bench (results/latest/)
 
 KERNELRELEASE ?= $(shell uname -r)
@@ -20,7 +21,7 @@ UDEV_RULES_D ?= $(INSTALL_MOD_PATH)/etc/udev/rules.d
 HELPER_DIR ?= $(INSTALL_MOD_PATH)/usr/lib/kmem_mom
 CONFIG_H := include/generated/kmem_mom_config.h
 
-.PHONY: all modules configure install install-module install-tool tool clean check stress matrix lint guest-tests demo bench
+.PHONY: all modules configure install install-module install-tool tool deb clean check stress matrix lint guest-tests demo bench
 
 all: modules
 
@@ -69,6 +70,9 @@ matrix:
 
 lint:
 	scripts/lint.sh
+
+deb:
+	scripts/deb.sh
 
 guest-tests:
 	tests/run.sh

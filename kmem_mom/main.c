@@ -186,5 +186,6 @@ module_init(kmm_init);
 module_exit(kmm_exit);
 MODULE_DESCRIPTION("dax kmem drop-in with the memmap on the device or in RAM");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(KMM_VERSION);
 /* Same modalias as the in-tree kmem, so udev binds KMEM-type dax devices. */
 MODULE_ALIAS("dax:t0*");

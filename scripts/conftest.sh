@@ -23,10 +23,19 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
+# One line, on stderr and in include/generated/kmem_mom_refused: DKMS runs
+# this as PRE_BUILD and ignores its exit status, so the build that follows
+# (Kbuild) repeats the same line as its error instead of another one.
+refused=$(dirname "$out")/kmem_mom_refused
 refuse() {
-	echo "kmem_mom: cannot build for ${kver:-this kernel}: $*" >&2
+	local msg="kmem_mom: cannot build for ${kver:-this kernel}: $*"
+	echo "$msg" >&2
+	mkdir -p "$(dirname "$refused")"
+	rm -f "$out"
+	printf '%s\n' "$msg" | tr '\n' ' ' | tr -s ' ' | sed 's/ $/\n/' >"$refused"
 	exit 1
 }
+rm -f "$refused"
 
 [ -n "$kdir" ] || refuse "no --kdir given"
 [ -f "$kdir/Module.symvers" ] && [ -f "$kdir/.config" ] ||

@@ -44,12 +44,13 @@ apt_update() {
 
 # Host tools: kbuild for gcc-12 kernels, chroot builder, initramfs tools,
 # DKMS, lint, BTF readers; gcc + libc6-dev for the static test helpers;
-# the libraries the kmem-mom command links (ndctl 76's on Debian 12).
+# the libraries the kmem-mom command links (ndctl 76's on Debian 12); the
+# Debian packaging tools of make deb.
 need=()
 for p in make gcc-12 gcc libc6-dev binutils kmod mmdebstrap cpio xz-utils zstd dkms \
 	sparse clang-format dwarves bpftool jq gnuplot-nox file \
 	python3 git bc pkg-config libdaxctl-dev libcxl-dev libndctl-dev libjson-c-dev \
-	libkmod-dev uuid-dev; do
+	libkmod-dev uuid-dev debhelper dh-dkms lintian fakeroot dpkg-dev; do
 	installed "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

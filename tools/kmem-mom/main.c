@@ -30,6 +30,7 @@ static const char *usage_text =
 	"  -u, --human        sizes as \"1.00 GiB (1.07 GB)\" instead of bytes\n"
 	"  -v, --verbose      let libdaxctl, libcxl and libndctl log\n"
 	"  -h, --help         this text\n"
+	"  --version          kmem-mom's version\n"
 	"\n"
 	"Output is JSON.  Exit status: 0 ok, 1 plan: the bind would fail / status:\n"
 	"problems found, 2 usage, 3 no such device, 4 kmem_mom not loaded,\n"
@@ -154,6 +155,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fputs(usage_text, stderr);
 		return KMM_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		puts("kmem-mom " KMM_VERSION);
+		return KMM_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 	    !strcmp(argv[1], "help")) {

@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make deb: kmem-mom-dkms and kmem-mom-tools, built by dpkg-buildpackage from
+# a clean copy of the tree into build/deb/, then checked by lintian.  TAP
+# lines; the packages' paths are in build/deb/debs.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMM_TOP/dkms.conf")
+deb_ver=$(cd "$KMM_TOP" && dpkg-parsechangelog -S Version)
+out=$KMM_TOP/build/deb
+fail=0
+rm -rf "$out"
+mkdir -p "$out"
+
+# The version lives in dkms.conf; the changelog must say the same.
+if [ "$deb_ver" = "$ver" ]; then
+	echo "ok - debian/changelog is at dkms.conf's version ($ver)"
+else
+	echo "not ok - debian/changelog says $deb_ver, dkms.conf $ver: add a changelog entry (dch -v $ver)"
+	exit 1
+fi
+
+src=$out/kmem-mom-$ver
+kmm_copy_tree "$src"
+if (cd "$src" && dpkg-buildpackage -us -uc -b) >"$out/build.log" 2>&1; then
+	ls "$out"/*.deb >"$out/debs"
+	while read -r deb; do
+		echo "ok - built ${deb##*/} ($(stat -c %s "$deb") bytes)"
+	done <"$out/debs"
+else
+	echo "not ok - dpkg-buildpackage"
+	sed 's/^/# /' "$out/build.log" | tail -n 30
+	exit 1
+fi
+
+# lintian: no error and no warning; what it says below that is shown.
+chmod -R a+rX "$out"
+if runuser -u nobody -- lintian --fail-on error,warning --display-level '>=info' \
+	"$out"/*.changes >"$out/lintian.log" 2>&1; then
+	echo "ok - lintian: no errors, no warnings ($(grep -c '^[IP]:' "$out/lintian.log" || true) info/pedantic tags)"
+else
+	echo "not ok - lintian"
+	fail=1
+fi
+sed 's/^/# /' "$out/lintian.log"
+exit $fail
