@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make check: set up (idempotent), build matrix + DKMS, lint, guest suite,
-# and the benchmark's smoke run.
+# the Debian packages (make deb, installed in throwaway roots), and the
+# benchmark's smoke run.
 # Every stage reports TAP; the last line is "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,6 +55,7 @@ n=1 pass=1
 run_stage matrix "$top/scripts/matrix.sh"
 run_stage lint "$top/scripts/lint.sh"
 run_stage guest "$top/tests/run.sh"
+run_stage packages "$top/scripts/deb-check.sh"
 run_stage bench-smoke "$top/scripts/bench-smoke.sh"
 
 echo "1..$n"

@@ -1,0 +1,272 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make check's package stage: make deb, then the two packages the way a
+# fleet gets them, in throwaway roots (TAP):
+#   bookworm with the 6.1 and 6.12 kernels: apt install, DKMS builds and
+#   signs with a throwaway MOK key for both (the signature verified with
+#   openssl against that key's certificate, and against another key's to
+#   see it fail), the rules in place; a kernel upgrade (an older 6.1 ABI,
+#   image and headers in one apt transaction) built without being asked;
+#   the same kernel with its headers configured before its image; the
+#   cloud and rt flavours of 6.12 (built, or skipped with a reason); the
+#   packaged module in the guest suite's bind scenario; purge;
+#   trixie with 7.3: the same packages install and build.
+# The roots start from tarballs cached in $KMM_STATE/pkgroots (mmdebstrap,
+# made once), extracted afresh for every run.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+kmm_kernels_env
+
+debs=$KMM_TOP/build/deb
+work=$KMM_TOP/build/pkgtest
+mom=memory_hotplug.memmap_on_memory=1
+signer="kmem_mom test MOK"
+fail=0
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMM_TOP/dkms.conf")
+
+"$KMM_TOP/scripts/deb.sh" || exit 1
+pkgs="/src/$(basename "$debs"/kmem-mom-dkms_*.deb) /src/$(basename "$debs"/kmem-mom-tools_*_amd64.deb)"
+
+tap() { # tap DESC CMD...: one TAP line; the command's output on failure
+	local desc=$1 out rc=0
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	if [ $rc = 0 ]; then
+		echo "ok - $desc"
+	else
+		echo "not ok - $desc"
+		printf '%s\n' "$out" | tail -n 25 | sed 's/^/# /'
+		fail=1
+	fi
+	return $rc
+}
+
+# base_tar SUITE: the cached root for SUITE, made once.  bookworm: the 6.1
+# kernel (its image: 6.1's headers carry no BTF) and 6.12's headers from
+# backports; trixie: 7.3's headers from backports.  INITRD=No: no
+# initramfs for kernels that never boot here.
+base_tar() {
+	local suite=$1 tar=$KMM_STATE/pkgroots/$1.tar kernels
+	if [ -f "$tar" ]; then
+		echo "$tar"
+		return 0
+	fi
+	case $suite in
+	bookworm) kernels="linux-image-$K61 linux-headers-$K61 -t bookworm-backports linux-headers-$K612" ;;
+	trixie) kernels="-t trixie-backports linux-headers-$K73" ;;
+	esac
+	mkdir -p "$KMM_STATE/pkgroots"
+	INITRD=No mmdebstrap --variant=apt --mode=root --components=main \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		--include=dkms,dwarves,openssl,xz-utils,zstd,kmod,ca-certificates \
+		--customize-hook="chroot \"\$1\" env INITRD=No apt-get install -y -qq --no-install-recommends $kernels" \
+		--skip=cleanup/apt/lists \
+		"$suite" "$tar.tmp.tar" "deb $KMM_MIRROR $suite main" \
+		"deb $KMM_MIRROR $suite-updates main" "deb $KMM_MIRROR $suite-backports main" \
+		"deb ${KMM_MIRROR%/debian}/debian-security $suite-security main" \
+		>"$KMM_STATE/pkgroots/$suite.log" 2>&1 ||
+		kmm_die "mmdebstrap $suite failed, see $KMM_STATE/pkgroots/$suite.log"
+	mv "$tar.tmp.tar" "$tar"
+	echo "$tar"
+}
+
+# new_root SUITE: a fresh root under $work/SUITE, with a throwaway MOK key.
+new_root() {
+	local root=$work/$1 tar
+	tar=$(base_tar "$1") || return 1
+	rm -rf "$root"
+	mkdir -p "$root"
+	tar -C "$root" -xf "$tar"
+	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	mkdir -p "$root/var/lib/dkms"
+	openssl req -new -x509 -nodes -days 3650 -subj "/CN=$signer/" -newkey rsa:2048 \
+		-keyout "$root/var/lib/dkms/mok.key" -outform DER \
+		-out "$root/var/lib/dkms/mok.pub" >/dev/null 2>&1
+	echo "$root"
+}
+
+# inroot ROOT CMD...: run in ROOT, the packages at /src.
+inroot() {
+	local root=$1
+	shift
+	KMM_CHROOT_SRC=$debs kmm_chroot "$root" /usr/bin/env INITRD=No "$@"
+}
+
+# module ROOT KVER: the installed module's path inside ROOT, or nothing.
+module() {
+	find "$1/lib/modules/$2/updates/dkms" -name 'kmem_mom.ko*' 2>/dev/null | head -n1
+}
+
+# verify_signature KO CERT: the module's appended PKCS#7 signature (module
+# data | signature | struct module_signature, 12 bytes, sig_len big-endian
+# at its end | "~Module signature appended~\n") verifies against CERT.
+verify_signature() {
+	local ko=$1 cert=$2 tmp size siglen datalen rc
+	tmp=$(mktemp -d)
+	case $ko in
+	*.xz) xz -dc "$ko" >"$tmp/ko" ;;
+	*.zst) zstd -qdc "$ko" >"$tmp/ko" ;;
+	*) cp "$ko" "$tmp/ko" ;;
+	esac
+	size=$(stat -c %s "$tmp/ko")
+	if [ "$(tail -c 28 "$tmp/ko")" != "~Module signature appended~" ]; then
+		echo "no appended signature"
+		rm -rf "$tmp"
+		return 1
+	fi
+	siglen=$(tail -c 32 "$tmp/ko" | head -c 4 | od -An -tu1 |
+		awk '{ print $1 * 16777216 + $2 * 65536 + $3 * 256 + $4 }')
+	datalen=$((size - 28 - 12 - siglen))
+	head -c "$datalen" "$tmp/ko" >"$tmp/data"
+	tail -c $((siglen + 40)) "$tmp/ko" | head -c "$siglen" >"$tmp/sig"
+	openssl x509 -inform DER -in "$cert" -out "$tmp/cert.pem" 2>/dev/null ||
+		cp "$cert" "$tmp/cert.pem"
+	openssl cms -verify -binary -inform DER -in "$tmp/sig" -content "$tmp/data" \
+		-certfile "$tmp/cert.pem" -nointern -noverify -out /dev/null
+	rc=$?
+	rm -rf "$tmp"
+	return $rc
+}
+
+# check_built ROOT KVER TAG: built, installed, for KVER, signed by the
+# throwaway key and verifiably so.
+check_built() {
+	local root=$1 kver=$2 ko
+	ko=$(module "$root" "$kver")
+	tap "$3: kmem_mom built and installed for $kver" test -n "$ko" || return 0
+	tap "$3: vermagic $kver" test "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver"
+	tap "$3: signed by \"$signer\" (modinfo -F signer, sig_id $(modinfo -F sig_id "$ko"))" \
+		test "$(modinfo -F signer "$ko")" = "$signer"
+	tap "$3: the signature verifies against the key's certificate (openssl cms)" \
+		verify_signature "$ko" "$root/var/lib/dkms/mok.pub"
+	tap "$3: and not against another key's" not_verified "$ko" "$work/other.der"
+}
+not_verified() { ! verify_signature "$@" >/dev/null 2>&1; }
+
+conffile() { chroot "$1" dpkg-query -W -f='${Conffiles}' "$2" | grep -q " $3 "; }
+
+# rt_skipped ROOT KVER: not built, and dkms says 77 (BUILD_EXCLUSIVE).
+rt_skipped() {
+	local rc=0
+	[ -z "$(find "$1/lib/modules/$2" -name 'kmem_mom.ko*' 2>/dev/null)" ] || return 1
+	inroot "$1" dkms build "kmem_mom/$ver" -k "$2" >"$work/rt.log" 2>&1 || rc=$?
+	cat "$work/rt.log"
+	[ $rc = 77 ]
+}
+
+# headers_first_refused ROOT KVER: nothing installed, and the build's log
+# ends in the one line of the refusal.
+headers_first_refused() {
+	[ -z "$(find "$1/lib/modules/$2" -name 'kmem_mom.ko*')" ] &&
+		grep -h "cannot build for $2: found no BTF.*Install linux-image-$2" \
+			"$1/var/lib/dkms/kmem_mom/$ver/build/make.log"
+}
+
+no_dep_names_it() { ! grep -l kmem_mom "$1"/lib/modules/*/modules.dep; }
+
+version_is() { [ "$(chroot "$1" kmem-mom --version)" = "kmem-mom $ver" ]; }
+
+mkdir -p "$work"
+openssl req -new -x509 -nodes -days 3650 -subj "/CN=another key/" -newkey rsa:2048 \
+	-keyout "$work/other.key" -outform DER -out "$work/other.der" >/dev/null 2>&1
+
+# --- bookworm: 6.1 and 6.12 ------------------------------------------------
+root=$(new_root bookworm) || { echo "not ok - bookworm root"; exit 1; }
+inroot "$root" apt-get update -qq >/dev/null 2>&1
+tap "bookworm: apt install kmem-mom-dkms and kmem-mom-tools" \
+	inroot "$root" apt-get install -y -q $pkgs
+for kver in "$K61" "$K612"; do
+	check_built "$root" "$kver" bookworm
+done
+tap "the modprobe.d rule is a conffile of kmem-mom-dkms" \
+	conffile "$root" kmem-mom-dkms /etc/modprobe.d/kmem_mom.conf
+tap "the udev rule and its helper are in place; DKMS added no second copy" \
+	test -f "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" -a \
+	-x "$root/usr/lib/kmem_mom/kmem_mom-online-held" -a ! -e "$root/etc/udev/rules.d/80-kmem_mom.rules"
+tap "kmem-mom --version runs from the package" version_is "$root"
+
+# The packaged modules, for the guests below, before anything is removed.
+for kver in "$K61" "$K612"; do
+	ov=$work/overlay-$kver
+	rm -rf "$ov"
+	ko=$(module "$root" "$kver")
+	[ -n "$ko" ] || continue
+	mkdir -p "$ov/usr/lib/modules/$kver/updates/dkms" "$ov/etc/modprobe.d" \
+		"$ov/usr/lib/udev/rules.d" "$ov/usr/lib/kmem_mom"
+	cp "$ko" "$ov/usr/lib/modules/$kver/updates/dkms/"
+	cp "$root/etc/modprobe.d/kmem_mom.conf" "$ov/etc/modprobe.d/"
+	cp "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" "$ov/usr/lib/udev/rules.d/"
+	cp "$root/usr/lib/kmem_mom/kmem_mom-online-held" "$ov/usr/lib/kmem_mom/"
+done
+
+# A kernel upgrade: the newest 6.1 ABI before ours, image and headers in one
+# transaction.  Then the same kernel as if its headers were configured
+# before its image was unpacked (6.1 reads its BTF from the image).
+old=$(chroot "$root" apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' |
+	sed -n 's/^linux-headers-\(6\.1\.0-[0-9]*-amd64\) .*/\1/p' | sort -V |
+	awk -v cur="$K61" '$0 == cur { print prev } { prev = $0 }')
+if [ -n "$old" ]; then
+	tap "upgrade: apt install linux-image-$old linux-headers-$old (one transaction)" \
+		inroot "$root" apt-get install -y -q "linux-image-$old" "linux-headers-$old"
+	check_built "$root" "$old" upgrade
+	inroot "$root" dkms remove "kmem_mom/$ver" -k "$old" >/dev/null 2>&1
+	mv "$root/boot/vmlinuz-$old" "$work/vmlinuz-$old"
+	inroot "$root" /etc/kernel/header_postinst.d/dkms "$old" >"$work/headers-first.log" 2>&1
+	tap "headers before image: the build stops with one line naming the missing image" \
+		headers_first_refused "$root" "$old"
+	mv "$work/vmlinuz-$old" "$root/boot/vmlinuz-$old"
+	tap "then the image's own hook builds it" \
+		inroot "$root" /etc/kernel/postinst.d/dkms "$old"
+	check_built "$root" "$old" "image after headers"
+else
+	echo "not ok - no 6.1 ABI older than $K61 in the archive"
+	fail=1
+fi
+
+# Flavours of 6.12: cloud has a dax bus, rt has none.
+cloud=${K612%-amd64}-cloud-amd64 rt=${K612%-amd64}-rt-amd64
+tap "flavours: apt install linux-headers-$cloud linux-headers-$rt succeeds" \
+	inroot "$root" apt-get install -y -q -t bookworm-backports "linux-headers-$cloud" "linux-headers-$rt"
+check_built "$root" "$cloud" cloud
+tap "rt: skipped, not failed (no CONFIG_DEV_DAX: BUILD_EXCLUSIVE, dkms exit 77)" \
+	rt_skipped "$root" "$rt"
+grep -i 'exclu' "$work/rt.log" | head -n 2 | sed 's/^/# rt: /'
+
+tap "purge both packages" inroot "$root" apt-get purge -y -q kmem-mom-dkms kmem-mom-tools
+tap "purge leaves no module, rule, helper, DKMS tree or sources" \
+	test -z "$(find "$root/lib/modules" "$root/usr/lib/modules" -name 'kmem_mom.ko*' 2>/dev/null)" -a \
+	! -e "$root/etc/modprobe.d/kmem_mom.conf" -a ! -e "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" -a \
+	! -e "$root/usr/lib/kmem_mom" -a ! -e "$root/var/lib/dkms/kmem_mom" -a \
+	-z "$(ls -d "$root"/usr/src/kmem_mom-* 2>/dev/null)"
+tap "depmod: no modules.dep names kmem_mom" \
+	no_dep_names_it "$root"
+rm -rf "$root"
+
+# --- trixie: 7.3 -----------------------------------------------------------
+root=$(new_root trixie) || { echo "not ok - trixie root"; exit 1; }
+inroot "$root" apt-get update -qq >/dev/null 2>&1
+tap "trixie: apt install kmem-mom-dkms and kmem-mom-tools" \
+	inroot "$root" apt-get install -y -q $pkgs
+check_built "$root" "$K73" trixie
+tap "trixie: kmem-mom runs against ndctl 81's libraries" version_is "$root"
+rm -rf "$root"
+
+# --- the packaged module in the guest suite's bind scenario ---------------
+helpers=$KMM_TOP/build/helpers
+"$KMM_TOP/tests/helpers/build.sh" "$helpers" >/dev/null || kmm_die "test helpers do not build"
+for kver in "$K61" "$K612"; do
+	ov=$work/overlay-$kver
+	if [ ! -d "$ov" ]; then
+		echo "not ok - $kver: no packaged module to boot"
+		fail=1
+		continue
+	fi
+	out=$work/guest-$kver
+	why='fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device'
+	tap "$kver: the packaged module passes the bind scenario (tests/guest/bind.sh, hmem)" \
+		env KMM_HMAT=dram "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" --device hmem \
+		--script tests/guest/bind.sh --rootfs bookworm --overlay "$ov" --overlay "$helpers" \
+		--append "$mom" --env KMM_HMAT=dram --env "KMM_AUTO_WHY=$why" --out "$out"
+done
+exit $fail
