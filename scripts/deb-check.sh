@@ -8,9 +8,10 @@
 #   openssl against that key's certificate, and against another key's to
 #   see it fail), the rules in place; a kernel upgrade (an older 6.1 ABI,
 #   image and headers in one apt transaction) built without being asked;
-#   the same kernel with its headers configured before its image; the
-#   cloud and rt flavours of 6.12 (built, or skipped with a reason); the
-#   packaged module in the guest suite's bind scenario; purge;
+#   the same kernel configured headers first, then image first (dpkg), and
+#   its headers without the image; the cloud and rt flavours of 6.12
+#   (built, or skipped: never a failed upgrade); purge; the packaged module
+#   in the guest suite's bind scenario on 6.1 and 6.12;
 #   trixie with 7.3: the same packages install and build.
 # The roots start from tarballs cached in $KMM_STATE/pkgroots (mmdebstrap,
 # made once), extracted afresh for every run.
@@ -155,12 +156,38 @@ rt_skipped() {
 	[ $rc = 77 ]
 }
 
-# headers_first_refused ROOT KVER: nothing installed, and the build's log
-# ends in the one line of the refusal.
-headers_first_refused() {
-	[ -z "$(find "$1/lib/modules/$2" -name 'kmem_mom.ko*')" ] &&
-		grep -h "cannot build for $2: found no BTF.*Install linux-image-$2" \
-			"$1/var/lib/dkms/kmem_mom/$ver/build/make.log"
+# configure_in_order ROOT KVER FIRST SECOND: the kernel purged (DKMS takes
+# its module away), then its image and headers unpacked together from apt's
+# cache and configured FIRST then SECOND, each running its kernel hook.
+configure_in_order() {
+	local root=$1 kver=$2 debs_of
+	inroot "$root" apt-get purge -y -q "linux-image-$kver" "linux-headers-$kver" || return 1
+	[ -z "$(find "$root/lib/modules/$kver" -name 'kmem_mom.ko*' 2>/dev/null)" ] || {
+		echo "the purge left kmem_mom.ko for $kver"
+		return 1
+	}
+	debs_of=$(cd "$root" && ls var/cache/apt/archives/linux-image-"$kver"_*.deb \
+		var/cache/apt/archives/linux-headers-"$kver"_*.deb | sed 's|^|/|')
+	inroot "$root" dpkg --unpack $debs_of &&
+		inroot "$root" dpkg --configure "linux-$3-$kver" &&
+		inroot "$root" dpkg --configure "linux-$4-$kver"
+}
+
+# headers_alone ROOT KVER: the image's vmlinuz away, the module uninstalled,
+# the headers' hook run: nothing installed, and the build's log ends in the
+# one line of the refusal.
+headers_alone() {
+	local root=$1 kver=$2 rc
+	inroot "$root" dkms remove "kmem_mom/$ver" -k "$kver" >/dev/null 2>&1
+	mv "$root/boot/vmlinuz-$kver" "$work/vmlinuz-$kver"
+	inroot "$root" /etc/kernel/header_postinst.d/dkms "$kver" >"$work/headers-alone.log" 2>&1
+	mv "$work/vmlinuz-$kver" "$root/boot/vmlinuz-$kver"
+	[ -z "$(find "$root/lib/modules/$kver" -name 'kmem_mom.ko*')" ] &&
+		grep -h "cannot build for $kver: found no BTF.*Install linux-image-$kver" \
+			"$root/var/lib/dkms/kmem_mom/$ver/build/make.log"
+	rc=$?
+	[ $rc = 0 ] || tail -n 20 "$work/headers-alone.log"
+	return $rc
 }
 
 no_dep_names_it() { ! grep -l kmem_mom "$1"/lib/modules/*/modules.dep; }
@@ -201,8 +228,10 @@ for kver in "$K61" "$K612"; do
 done
 
 # A kernel upgrade: the newest 6.1 ABI before ours, image and headers in one
-# transaction.  Then the same kernel as if its headers were configured
-# before its image was unpacked (6.1 reads its BTF from the image).
+# apt transaction.  Then the same kernel again through dpkg, in each order
+# of configuration (both packages unpacked first, as apt does), and its
+# headers alone (6.1 reads its BTF from the image: one clear line, and the
+# image's own hook builds the module when it comes).
 old=$(chroot "$root" apt-cache search --names-only '^linux-headers-6\.1\.0-[0-9]+-amd64$' |
 	sed -n 's/^linux-headers-\(6\.1\.0-[0-9]*-amd64\) .*/\1/p' | sort -V |
 	awk -v cur="$K61" '$0 == cur { print prev } { prev = $0 }')
@@ -210,12 +239,15 @@ if [ -n "$old" ]; then
 	tap "upgrade: apt install linux-image-$old linux-headers-$old (one transaction)" \
 		inroot "$root" apt-get install -y -q "linux-image-$old" "linux-headers-$old"
 	check_built "$root" "$old" upgrade
-	inroot "$root" dkms remove "kmem_mom/$ver" -k "$old" >/dev/null 2>&1
-	mv "$root/boot/vmlinuz-$old" "$work/vmlinuz-$old"
-	inroot "$root" /etc/kernel/header_postinst.d/dkms "$old" >"$work/headers-first.log" 2>&1
-	tap "headers before image: the build stops with one line naming the missing image" \
-		headers_first_refused "$root" "$old"
-	mv "$work/vmlinuz-$old" "$root/boot/vmlinuz-$old"
+	for first in headers image; do
+		second=image
+		[ $first = image ] && second=headers
+		tap "$first configured before $second: dpkg --unpack both, --configure one by one" \
+			configure_in_order "$root" "$old" "$first" "$second"
+		check_built "$root" "$old" "$first first"
+	done
+	tap "headers without their image: the build stops with one line naming the image" \
+		headers_alone "$root" "$old"
 	tap "then the image's own hook builds it" \
 		inroot "$root" /etc/kernel/postinst.d/dkms "$old"
 	check_built "$root" "$old" "image after headers"
