@@ -27,21 +27,44 @@ count() { # count LOGFILE: tally its top-level TAP lines
 	done <"$1"
 }
 
-run_stage() { # run_stage NAME CMD...
-	local name=$1 log=$logdir/$1.log s rc
-	shift
-	s=$(date +%s)
-	echo "# --- $name"
-	"$@" >"$log" 2>&1
-	rc=$?
-	# Renumber nothing: print the stage's own output, tally its results.
+# report NAME RC SECONDS: print a finished stage's own output (renumbering
+# nothing) and tally its results.
+report() {
+	local log=$logdir/$1.log
+	echo "# --- $1"
 	grep -v '^TAP version\|^1\.\.' "$log"
 	count "$log"
-	if [ $rc != 0 ] && ! grep -q '^not ok ' "$log"; then
+	if [ "$2" != 0 ] && ! grep -q '^not ok ' "$log"; then
 		n=$((n + 1)) fail=$((fail + 1))
-		echo "not ok - $name exited $rc"
+		echo "not ok - $1 exited $2"
 	fi
-	echo "# $name: $(($(date +%s) - s)) s"
+	echo "# $1: $3 s"
+}
+
+run_stage() { # run_stage NAME CMD...
+	local name=$1 s rc
+	shift
+	s=$(date +%s)
+	"$@" >"$logdir/$name.log" 2>&1
+	rc=$?
+	report "$name" $rc $(($(date +%s) - s))
+}
+
+# start_stage NAME CMD... / finish_stage NAME: a stage run beside the next
+# ones, reported when finish_stage collects it.
+start_stage() {
+	local name=$1
+	shift
+	(
+		s=$(date +%s)
+		"$@" >"$logdir/$name.log" 2>&1
+		echo "$? $(($(date +%s) - s))" >"$logdir/$name.rc"
+	) &
+}
+finish_stage() {
+	wait
+	read -r rc secs <"$logdir/$1.rc"
+	report "$1" "$rc" "$secs"
 }
 
 if ! "$top/scripts/setup.sh" >"$logdir/setup.log" 2>&1; then
@@ -54,8 +77,11 @@ echo "ok - setup ($(($(date +%s) - t0)) s)"
 n=1 pass=1
 run_stage matrix "$top/scripts/matrix.sh"
 run_stage lint "$top/scripts/lint.sh"
+# The package stage is mostly downloads, unpacking and DKMS builds: it runs
+# beside the guests, which keep the CPUs busy without it only in bursts.
+start_stage packages "$top/scripts/deb-check.sh"
 run_stage guest "$top/tests/run.sh"
-run_stage packages "$top/scripts/deb-check.sh"
+finish_stage packages
 run_stage bench-smoke "$top/scripts/bench-smoke.sh"
 
 echo "1..$n"

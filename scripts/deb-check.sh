@@ -285,7 +285,7 @@ tap "trixie: kmem-mom runs against ndctl 81's libraries" version_is "$root"
 rm -rf "$root"
 
 # --- the packaged module in the guest suite's bind scenario ---------------
-helpers=$KMM_TOP/build/helpers
+helpers=$work/helpers
 "$KMM_TOP/tests/helpers/build.sh" "$helpers" >/dev/null || kmm_die "test helpers do not build"
 for kver in "$K61" "$K612"; do
 	ov=$work/overlay-$kver
