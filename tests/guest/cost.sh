@@ -34,7 +34,7 @@ cycle() {
 	check "daxctl disable-device $dev (device_dax frees its own memmap)" \
 		daxctl disable-device "$dev"
 	settle
-	d0=$(dram_free_kb 0) mm0=$(memmap_pages)
+	d0=$(dram_base) mm0=$(memmap_pages)
 	cp /proc/iomem /tmp/iomem.0
 	check "[$where] daxctl reconfigure-device --mode=system-ram" \
 		daxctl reconfigure-device --mode=system-ram "$dev"

@@ -72,7 +72,7 @@ check "modprobe -r kmem_mom" modprobe -r kmem_mom
 echo online_movable >"$policy"
 daxctl disable-device "$dev" >/dev/null
 settle
-d0=$(dram_free_kb 0)
+d0=$(dram_base)
 memmap_kb=$(($(memmap_bytes "$blocks") / 1024))
 dmesg_mark
 check "modprobe kmem_mom memmap_on_memory=1 hide_memmap_support=1" \

@@ -43,7 +43,7 @@ check "modprobe kmem_mom memmap_on_memory=0" modprobe kmem_mom memmap_on_memory=
 echo online >$aob
 daxctl disable-device "$C" >/dev/null
 settle
-d0=$(dram_free_kb 0)
+d0=$(dram_base)
 dmesg_mark
 check "bind $C (-N --force: the kernel onlines, daxctl does not)" \
 	daxctl reconfigure-device -N --force --mode=system-ram "$C"

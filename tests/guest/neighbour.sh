@@ -38,7 +38,7 @@ b_in_ram() {
 	echo 0 >$param
 	daxctl disable-device "$B" >/dev/null
 	settle
-	d0=$(dram_free_kb 0) f0=$(dram_free_kb 1)
+	d0=$(dram_base) f0=$(dram_free_kb 1)
 	dmesg_mark
 	check "$t bind $B, memmap in RAM" daxctl reconfigure-device --mode=system-ram "$B"
 	settle

@@ -160,7 +160,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 	# Unbound: device_dax's own memmap would pollute the window.
 	[ -z "$(dax_driver "$dev")" ] || daxctl disable-device "$dev" >/dev/null
 	settle
-	d0=$(dram_free_kb 0) mm0=$(memmap_pages) blocks0=$(node_memblocks "$node")
+	d0=$(dram_base) mm0=$(memmap_pages) blocks0=$(node_memblocks "$node")
 	cp /proc/iomem /tmp/iomem.0
 	dmesg_mark
 

@@ -193,7 +193,7 @@ for p in 1 0 auto; do
 		$(($(dax_fit_memblocks "$dev") * $(cat /sys/bus/dax/drivers/kmem/kmem_mom/block_memmap_bytes))) \
 		"$memmap"
 	settle
-	d0=$(dram_free_kb 0) t0=$(node_meminfo_kb "$node" MemTotal)
+	d0=$(dram_base) t0=$(node_meminfo_kb "$node" MemTotal)
 	check "$t bind" daxctl reconfigure-device --mode=system-ram "$dev"
 	settle
 	check_spent "$t node0 DRAM spent = plan's dram_cost +-1 MiB (kB)" "$d0" \
