@@ -117,11 +117,18 @@ node_meminfo_kb() { # node_meminfo_kb NODE FIELD
 # present - managed over node N's zones: pages the node owns but cannot
 # hand out, i.e. a memmap living on the node's own memory.
 node_unmanaged_pages() {
+	local present managed
+	read -r present managed <<<"$(node_pages "$1")"
+	echo $((present - managed))
+}
+
+# node_pages NODE: "PRESENT MANAGED", summed over the node's zones.
+node_pages() {
 	awk -v n="$1" '
 		$1 == "Node" { cur = ($2 == n",") }
 		cur && $1 == "present" { p += $2 }
 		cur && $1 == "managed" { m += $2 }
-		END { print p - m }' /proc/zoneinfo
+		END { print p + 0, m + 0 }' /proc/zoneinfo
 }
 
 # /proc/vmstat nr_memmap_pages (6.10+; counts memmap wherever it lives), or

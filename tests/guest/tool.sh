@@ -118,22 +118,13 @@ check_device() {
 		"$(jq -r '"\(.chardev) \(.size) \(.target_node) \(.mode) \(.driver)"' <<<"$1")"
 }
 
-# zoneinfo_pages NODE: "PRESENT MANAGED" summed over the node's zones.
-zoneinfo_pages() {
-	awk -v n="$1" '
-		$1 == "Node" { cur = ($2 == n",") }
-		cur && $1 == "present" { p += $2 }
-		cur && $1 == "managed" { m += $2 }
-		END { print p + 0, m + 0 }' /proc/zoneinfo
-}
-
 # check_memory J TAG: blocks, zones and node against sysfs and zoneinfo.
 check_memory() {
 	check_eq "$2: memory blocks and their zones (blocks movable normal offline)" \
 		"$(dax_memblocks "$dev") $(dax_zones "$dev")" \
 		"$(jq -r '.memory | "\(.blocks) \(.movable_blocks) \(.normal_blocks) \(.offline_blocks)"' <<<"$1")"
 	check_eq "$2: node MemTotal (bytes) and present/managed pages as zoneinfo" \
-		"$(($(node_meminfo_kb "$node" MemTotal) * 1024)) $(zoneinfo_pages "$node")" \
+		"$(($(node_meminfo_kb "$node" MemTotal) * 1024)) $(node_pages "$node")" \
 		"$(jq -r '.node | "\(.memtotal) \(.present_pages) \(.managed_pages)"' <<<"$1")"
 }
 

@@ -77,14 +77,22 @@ __printf(4, 5) static void add_problem(struct json_object *arr, const char *id,
 	json_object_array_add(arr, p);
 }
 
-static struct json_object *module_json(const struct kmm_ctx *ctx)
+/* What status looks at once, not once per device. */
+struct mom_state {
+	bool loaded; /* kmem_mom is in the kernel */
+	bool installed; /* modprobe would find it (libkmod) */
+	bool root; /* the blocks of in-tree kmem devices can be read */
+};
+
+static struct json_object *module_json(const struct kmm_ctx *ctx,
+				       const struct mom_state *st)
 {
 	struct json_object *j = json_object_new_object(), *p;
 	char buf[128];
 
-	kmm_add_bool(j, "loaded", kmm_mom_loaded());
-	kmm_add_bool(j, "installed", kmm_mom_installed());
-	if (!kmm_mom_loaded())
+	kmm_add_bool(j, "loaded", st->loaded);
+	kmm_add_bool(j, "installed", st->installed);
+	if (!st->loaded)
 		return j;
 	if (!kmm_read_str(buf, sizeof(buf), "/sys/module/kmem_mom/version"))
 		kmm_add_str(j, "version", buf);
@@ -139,8 +147,9 @@ static const char *mom_attr(char *buf, size_t len, const char *name,
 	return buf;
 }
 
-/* Problems of one bound device; @root: its block ranges can be read. */
-static void dev_problems(struct daxctl_dev *dev, const char *drv, bool root,
+/* Problems of one bound device. */
+static void dev_problems(struct daxctl_dev *dev, const char *drv,
+			 const struct mom_state *st,
 			 struct json_object *problems)
 {
 	const char *name = daxctl_dev_get_devname(dev);
@@ -149,7 +158,7 @@ static void dev_problems(struct daxctl_dev *dev, const char *drv, bool root,
 	struct kmm_zones z;
 	uint64_t normal = 0;
 
-	if (!strcmp(drv, "kmem") && kmm_mom_installed()) {
+	if (!strcmp(drv, "kmem") && st->installed) {
 		fix(fbuf, sizeof(fbuf), IN_TREE_FIX, name);
 		add_problem(problems, "in-tree-kmem", fbuf, IN_TREE_WHAT, name);
 	}
@@ -168,7 +177,7 @@ static void dev_problems(struct daxctl_dev *dev, const char *drv, bool root,
 			add_problem(problems, "held-offline", fbuf, HELD_WHAT,
 				    name, buf);
 		}
-	} else if (root && !kmm_dev_ranges(dev, &rs)) {
+	} else if (st->root && !kmm_dev_ranges(dev, &rs)) {
 		kmm_count_zones(&rs, &z);
 		normal = z.normal;
 	}
@@ -184,7 +193,7 @@ int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 	struct json_object *j, *problems, *mod;
 	struct daxctl_region *region;
 	struct daxctl_dev *dev;
-	bool root = geteuid() == 0;
+	struct mom_state st;
 	char dbuf[64];
 	const char *drv;
 	uint64_t v;
@@ -196,13 +205,16 @@ int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 		kmm_err("status: unexpected argument '%s'", argv[optind]);
 		return KMM_EXIT_USAGE;
 	}
+	st.loaded = kmm_mom_loaded();
+	st.installed = kmm_mom_installed();
+	st.root = geteuid() == 0;
 	j = json_object_new_object();
 	problems = json_object_new_array();
-	mod = module_json(ctx);
+	mod = module_json(ctx, &st);
 	json_object_object_add(j, "kmem_mom", mod);
 	json_object_object_add(j, "kernel", kernel_json(ctx, problems));
-	if (kmm_mom_loaded() &&
-	    !kmm_read_u64(&v, KMM_MOM_DRIVER "/stranded_blocks") && v)
+	if (st.loaded && !kmm_read_u64(&v, KMM_MOM_DRIVER "/stranded_blocks") &&
+	    v)
 		add_problem(problems, "stranded", STRANDED_FIX, STRANDED_WHAT,
 			    (unsigned long long)v);
 	daxctl_region_foreach(ctx->dax, region)
@@ -210,19 +222,18 @@ int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 			drv = kmm_dev_driver(daxctl_dev_get_devname(dev), dbuf,
 					     sizeof(dbuf));
 			if (drv)
-				dev_problems(dev, drv, root, problems);
+				dev_problems(dev, drv, &st, problems);
 		}
-	if (!root)
+	if (!st.root)
 		kmm_warn(NOT_ROOT_WARN);
-	if (!kmm_mom_loaded())
+	if (!st.loaded)
 		add_problem(problems, "not-loaded", "modprobe kmem_mom",
-			    NOT_LOADED_WHAT,
-			    kmm_mom_installed() ? "" : NOT_INSTALLED);
+			    NOT_LOADED_WHAT, st.installed ? "" : NOT_INSTALLED);
 	json_object_object_add(j, "problems", problems);
 	n = (int)json_object_array_length(problems);
 	kmm_print(j);
 	json_object_put(j);
-	if (!kmm_mom_loaded()) {
+	if (!st.loaded) {
 		kmm_err("kmem_mom is not loaded (modprobe kmem_mom)");
 		return KMM_EXIT_NOMODULE;
 	}
