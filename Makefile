@@ -8,6 +8,8 @@
 #                                                 the test build (ASan + UBSan)
 #   make clean
 #   make check    build matrix + lint + guest tests (see README)
+#   make check-debug  guest scenarios on a KASAN/lockdep/kmemleak kernel with
+#                 allocation-failure sweeps (results/debug/)
 #   make stress   reliability suite, full length (results/stress/)
 #   make deb      kmem-mom-dkms and kmem-mom-tools in build/deb/, lintian-checked
 #   make matrix | lint | guest-tests | demo | bench (results/latest/)
@@ -21,7 +23,7 @@ UDEV_RULES_D ?= $(INSTALL_MOD_PATH)/etc/udev/rules.d
 HELPER_DIR ?= $(INSTALL_MOD_PATH)/usr/lib/kmem_mom
 CONFIG_H := include/generated/kmem_mom_config.h
 
-.PHONY: all modules configure install install-module install-tool tool deb clean check stress matrix lint guest-tests demo bench
+.PHONY: all modules configure install install-module install-tool tool deb clean check check-debug stress matrix lint guest-tests demo bench
 
 all: modules
 
@@ -61,6 +63,9 @@ clean:
 
 check:
 	scripts/check.sh
+
+check-debug:
+	scripts/check-debug.sh
 
 stress:
 	scripts/stress.sh

@@ -1,15 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# debug-kernel.sh: the debug lane's kernel (issue 13, work in progress: the
-# guest runs over it are not written yet).  Built once from Debian's own
-# linux-source-6.12 with tests/debug/kmem_mom-debug.config merged over
-# x86_64_defconfig and kvm_guest.config, and cached by source version and
-# config hash in $KMM_STATE/debug/<version>-<hash>/:
+# debug-kernel.sh: the debug lane's kernel (make check-debug).  Built once
+# from Debian's own linux-source-6.12 with tests/debug/kmem_mom-debug.config
+# merged over x86_64_defconfig and kvm_guest.config, and cached by source
+# version and config hash in $KMM_STATE/debug/<version>-<hash>/:
 #   build/                the built tree (KDIR for kmem_mom's build)
 #   image/boot/vmlinuz-R  and image/lib/modules/R/, as the guest harness
 #                         reads a Debian kernel package
-# Prints the cache directory.
+#   release               R, the kernel release (6.12.N-kmm-debug)
+# Then, cached or not, it is registered where the suite looks for a kernel,
+# as a Debian package would put it: /usr/src/linux-headers-R (the tree) and
+# $KMM_STATE/images/R (the image).  Prints the release.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -21,10 +23,23 @@ if [ -z "$deb" ]; then
 	deb=$(ls "$KMM_CACHE"/debs/linux-source-6.12_*.deb | sort -V | tail -n1)
 fi
 ver=$(dpkg-deb -f "$deb" Version)
-hash=$(sha256sum "$frag" | cut -c1-12)
+# The hash covers the options only: a reworded comment keeps the cache.
+hash=$(grep -E '^(# )?CONFIG_' "$frag" | sha256sum | cut -c1-12)
 dir=$KMM_STATE/debug/$ver-$hash
+
+# register: the tree as R's headers, the image as R's guest image.
+register() {
+	local rel
+	rel=$(cat "$dir/release")
+	ln -sfn "$dir/build" "/usr/src/linux-headers-$rel"
+	rm -rf "$KMM_STATE/images/$rel"
+	mkdir -p "$KMM_STATE/images"
+	ln -sfn "$dir/image" "$KMM_STATE/images/$rel"
+	echo "$rel"
+}
+
 if [ -f "$dir/.kmm-ready" ]; then
-	echo "$dir"
+	register
 	exit 0
 fi
 
@@ -56,6 +71,7 @@ rel=$(make -s LOCALVERSION=-kmm-debug kernelrelease)
 mkdir -p "$dir/image/boot"
 cp arch/x86/boot/bzImage "$dir/image/boot/vmlinuz-$rel"
 make -s LOCALVERSION=-kmm-debug INSTALL_MOD_PATH="$dir/image" modules_install >/dev/null
-echo "$rel $(($(date +%s) - start)) s" >"$dir/build-time"
-touch "$dir/.kmm-ready"
-echo "$dir"
+echo "$(($(date +%s) - start))" >"$dir/build-seconds"
+echo "$rel" >"$dir/release"
+touch "$dir/image/.kmm-ready" "$dir/.kmm-ready"
+register

@@ -29,7 +29,8 @@ usage() {
 	cat >&2 <<EOT
 usage: $0 --kernel KVER --device DEVICE --script PATH
 	[--rootfs bookworm|trixie] [--overlay DIR]... [--append "cmdline"]
-	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures] --out DIR
+	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures]
+	[--allow-injected-failures] --out DIR
 DEVICE: none hmem pmem multi pair pair-nodes nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
 EOT
 	exit 2
@@ -39,7 +40,7 @@ EOT
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 kver= device= script= append= timeout=300 out= rootfs_suite=bookworm
-allow_alloc_traces=
+allow_alloc_traces= allow_injected=
 overlays=() uenv=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -53,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--timeout) timeout=${2:?}; shift 2 ;;
 	--out) out=${2:?}; shift 2 ;;
 	--allow-alloc-failures) allow_alloc_traces=1; shift ;;
+	--allow-injected-failures) allow_injected=1; shift ;;
 	-h | --help) usage ;;
 	*) kmm_log "unknown argument: $1"; usage ;;
 	esac
@@ -449,10 +451,30 @@ if [ "${KMM_UDEV:-}" = 1 ]; then
 	/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never &&
 		echo "kmm-init: systemd-udevd started"
 fi
+# A kernel with kmemleak (the debug lane): what was unreferenced before the
+# test is not the test's; what is after it fails the run.
+kml=/sys/kernel/debug/kmemleak
+if [ -w $kml ]; then
+	echo scan >$kml && echo clear >$kml && echo "kmm-init: kmemleak cleared"
+fi
 echo "kmm-init: running /kmm/test.sh on $(uname -r)"
 cd /kmm
 /kmm/test.sh </dev/null >&3 2>&1
 rc=$?
+if [ -w $kml ]; then
+	# kmemleak reports objects older than 5 s; scan twice so that a
+	# pointer in flight during one scan is not taken for a leak.
+	sleep 6
+	echo scan >$kml
+	echo scan >$kml
+	leaks=$(grep -c '^unreferenced object' $kml)
+	echo "# kmemleak: $leaks unreferenced object(s) after the test" >&3
+	if [ "$leaks" != 0 ]; then
+		sed 's/^/# kmemleak: /' $kml >&3
+		echo "kmm-init: kmemleak found $leaks unreferenced object(s)"
+		[ $rc != 0 ] || rc=1
+	fi
+fi
 echo "# kmm-exit $rc" >&3
 echo "kmm-init: test exited $rc, powering off"
 sync
@@ -525,6 +547,24 @@ bad='WARNING:|BUG:|Oops|Call Trace|Kernel panic'
 if [ -n "$allow_alloc_traces" ]; then
 	bad='WARNING:|BUG:|Oops|Kernel panic'
 	printf '# kmm-alloc-failures %s\n' "$(grep -cE 'allocation failure|alloc failure' "$out/console.log" || true)"
+fi
+# --allow-injected-failures (the debug lane's allocation-failure loop): the
+# stack dump of each injected failure, and of the allocator's own report of
+# it, is the test's record.  A stack trace is let through only right after
+# one of those headers; any other stays a failure.
+stray_traces() {
+	tr -d '\r' <"$1" | awk '
+		/FAULT_INJECTION: forcing a failure|allocation failure|vmalloc error: size/ { hdr = NR }
+		/Call Trace:/ { if (hdr && NR - hdr <= 8) hdr = 0; else print NR ": " $0 }'
+}
+if [ -n "$allow_injected" ]; then
+	bad='WARNING:|BUG:|Oops|Kernel panic'
+	printf '# kmm-injected-failures %s\n' "$(grep -c 'FAULT_INJECTION: forcing a failure' "$out/console.log" || true)"
+	if [ -n "$(stray_traces "$out/console.log")" ]; then
+		kmm_log "a stack trace that no injected failure explains:"
+		stray_traces "$out/console.log" | head -n 5 >&2
+		fail=1
+	fi
 fi
 if grep -qE "$bad" "$out/console.log"; then
 	kmm_log "kernel complained on the console:"

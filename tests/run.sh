@@ -7,9 +7,10 @@
 # guest's own TAP indented beneath it; then the summary table of the runs
 # that report one (tests/guest/lib.sh: summary), also written to
 # build/summary-SET.md.
-#   tests/run.sh [-S check|stress] [-k KVER]... [-s SCENARIO]...
-# -S: the scenario set, "check" (make check, the default) or "stress"
-# (make stress: the full-length reliability suite).
+#   tests/run.sh [-S check|stress|debug] [-k KVER]... [-s SCENARIO]...
+# -S: the scenario set, "check" (make check, the default), "stress"
+# (make stress: the full-length reliability suite) or "debug" (make
+# check-debug, on the debug lane's kernel).
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 kmm_kernels_env
@@ -34,6 +35,8 @@ done
 #            timeout=SECONDS = for the guest (default 300)
 #            kselftest = the kernel's memory-hotplug selftest of the guest
 #                        kernel's series, under /kmm-linux in the guest
+#            injected = the stack dumps of injected allocation failures
+#                       are the test's record, not a console failure
 # Userland follows the kernel's Debian release: bookworm (daxctl/cxl 76) for
 # 6.1 and 6.12, trixie (81) for 7.x.
 mom=memory_hotplug.memmap_on_memory=1
@@ -54,18 +57,18 @@ auto_pair() {
 }
 cases_env="env=KMM_UDEV=1 env=KMM_CASES"
 scenarios=(
-	"bind-hmem|tests/guest/bind.sh|hmem|$mom|env=KMM_HMAT=dram env=KMM_AUTO_WHY=fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device"
+	"bind-hmem|tests/guest/bind.sh|hmem|$mom|env=KMM_HMAT=dram env=KMM_AUTO_WHY=fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device sets=check,debug"
 	"bind-pmem|tests/guest/bind.sh|pmem||series=6.1 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.persistent.memory.->.ram"
-	"bind-pmem|tests/guest/bind.sh|pmem||min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.the.kernel.cannot.place.it.on.the.device.->.ram"
+	"bind-pmem|tests/guest/bind.sh|pmem||min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.the.kernel.cannot.place.it.on.the.device.->.ram sets=check,debug"
 	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|"
 	"cost-hmem|tests/guest/cost.sh|hmem|$mom|"
-	"fallback-pmem|tests/guest/fallback.sh|pmem||fi"
+	"fallback-pmem|tests/guest/fallback.sh|pmem||fi sets=check,debug"
 	"bind-nvdimm|tests/guest/bind.sh|nvdimm||series=6.1 env=KMM_AUTO_WHY=^auto:.persistent.memory..region0.+:.persistent.memory.->.ram"
-	"bind-nvdimm|tests/guest/bind.sh|nvdimm||min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory..region0.+:.the.kernel.cannot.place.it.on.the.device.->.ram"
+	"bind-nvdimm|tests/guest/bind.sh|nvdimm||min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory..region0.+:.the.kernel.cannot.place.it.on.the.device.->.ram sets=check,debug"
 	"badnode-nvdimm|tests/guest/badnode.sh|nvdimm-nonuma||"
-	"cxl|tests/guest/cxl.sh|cxl|$mom|min=6.12"
+	"cxl|tests/guest/cxl.sh|cxl|$mom|min=6.12 sets=check,debug"
 	"switch-multi|tests/guest/switch.sh|multi|$mom|"
-	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi sets=check,stress"
+	"hostile-multi|tests/guest/hostile.sh|multi|$mom|fi sets=check,stress,debug"
 	"takeover-hmem|tests/guest/takeover.sh|hmem|$mom|"
 	"neighbour-pair|tests/guest/neighbour.sh|pair|$mom|"
 	"multirange-hmem|tests/guest/multirange.sh|hmem|$mom|"
@@ -83,13 +86,13 @@ scenarios=(
 	"tool-nvdimm|tests/guest/tool.sh|nvdimm|$mom|"
 	"tool-cxl|tests/guest/tool.sh|cxl|$mom|min=6.12"
 	# Reliability (issue 5): short versions in check, full ones in stress.
-	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress"
+	"access-multi|tests/guest/access.sh|multi|$mom|fi sets=check,stress,debug"
 	"ramshort-bench48|tests/guest/ramshort.sh|bench|$mom|env=KMM_BENCH_GIB=48 sets=check,stress"
 	"cycles-short|tests/guest/cycles.sh|hmem|$mom|env=KMM_CYCLES=10"
-	"integrity-short|tests/guest/integrity.sh|hmem|$mom|env=KMM_FILL_MIB=128 env=KMM_ZONES=Movable"
+	"integrity-short|tests/guest/integrity.sh|hmem|$mom|env=KMM_FILL_MIB=128 env=KMM_ZONES=Movable sets=check,debug"
 	"integrity-normal-short|tests/guest/integrity.sh|hmem|$mom|env=KMM_FILL_MIB=128 env=KMM_ZONES=Normal env=KMM_PLACEMENTS=device"
 	"load-short|tests/guest/load.sh|hmem|$mom|env=KMM_LOAD_CYCLES=3"
-	"faults-short|tests/guest/faults.sh|multi|$mom|fi env=KMM_CONCURRENT=5"
+	"faults-short|tests/guest/faults.sh|multi|$mom|fi env=KMM_CONCURRENT=5 sets=check,debug"
 	"selftest-6.1|tests/guest/selftest.sh|hmem|$mom|kselftest series=6.1"
 	# The kernel's online policy unpinned, udev binding devices: every
 	# policy, device and placement at least once per kernel (the full
@@ -106,6 +109,15 @@ scenarios=(
 	"policy-hmem-fallback|tests/guest/policy.sh|hmem||timeout=1800 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:fallback,movable:booted:auto,mom:auto-movable:fallback"
 	"policy-cxl|tests/guest/policy.sh|cxl|$mom|timeout=1800 series=7.3 $cases_env=movable:booted:device,mom:online_movable:ram,movable:booted:auto,mom:online_kernel:device"
 	"policy-pmem|tests/guest/policy.sh|pmem||timeout=1800 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:ram,movable:booted:auto,kmem:booted:ram"
+	# The debug lane (make check-debug, on its KASAN/lockdep/kmemleak
+	# kernel; timeouts there are 5x): the lines tagged debug above, and
+	# these.  Its KASAN shadow of a block onlined into a kernel zone pins
+	# the device's other blocks, so a ZONE_NORMAL case is a guest's last.
+	"cycles-50|tests/guest/cycles.sh|hmem|$mom|sets=debug env=KMM_CYCLES=50 timeout=600"
+	"allocfail-multi|tests/guest/allocfail.sh|multi|$mom|sets=debug injected timeout=1200"
+	"policy-debug-hmem|tests/guest/policy.sh|hmem|$mom|sets=debug series=6.12 timeout=900 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,movable:booted:auto,mom:booted:ram"
+	"policy-debug-pmem|tests/guest/policy.sh|pmem||sets=debug series=6.12 timeout=900 $cases_env=movable:booted:fallback,mom:online_movable:ram,mom:booted:auto"
+	"policy-debug-cxl|tests/guest/policy.sh|cxl|$mom|sets=debug series=6.12 timeout=900 $cases_env=movable:booted:device,mom:online_movable:ram,mom:booted:device"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Movable timeout=1800"
 	"integrity-normal-device|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Normal env=KMM_PLACEMENTS=device timeout=1800"
@@ -161,8 +173,8 @@ policy_matrix() {
 policy_matrix
 
 case $set in
-check | stress) ;;
-*) kmm_die "-S $set: want check or stress" ;;
+check | stress | debug) ;;
+*) kmm_die "-S $set: want check, stress or debug" ;;
 esac
 
 stage() { "$KMM_TOP/scripts/stage.sh" "$1" "$2" >/dev/null 2>&1; }
@@ -289,8 +301,10 @@ for kver in "${kernels[@]}"; do
 			env=*) envs+=("${o#env=}") ;;
 			timeout=*) timeout=${o#timeout=} ;;
 			kselftest) more+=(--overlay "$(kselftest "$kver")") || continue 2 ;;
+			injected) more+=(--allow-injected-failures) ;;
 			esac
 		done
+		[ "$set" != debug ] || timeout=$((timeout * 5))
 		[[ ",$sets," == *",$set,"* ]] || continue
 		[[ " $staged " == *" $v "* ]] || continue
 		genv=()

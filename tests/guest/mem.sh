@@ -98,7 +98,8 @@ udev_restart() {
 }
 
 # DRAM really free on node N: MemFree plus the pages parked on per-cpu free
-# lists, which MemFree does not count and which hot-add drains.
+# lists, which MemFree does not count and which hot-add drains, plus what
+# KASAN's shadow of hot-added memory holds there (kasan_shadow_kb).
 dram_free_kb() {
 	local free pcp
 	free=$(awk '$3 == "MemFree:" {print $4}' "/sys/devices/system/node/node$1/meminfo")
@@ -106,7 +107,19 @@ dram_free_kb() {
 		$1 == "Node" { cur = ($2 == n",") }
 		cur && $1 == "count:" { s += $2 }
 		END { print s + 0 }' /proc/zoneinfo)
-	echo $((free + pcp * 4))
+	echo $((free + pcp * 4 + $(kasan_shadow_kb "$1")))
+}
+
+# kasan_shadow_kb N: on a KASAN kernel (the debug lane), the shadow that
+# KASAN's memory notifier vmallocs for each block going online, 1/8 of it,
+# on node N, read from /proc/vmallocinfo (0 on kernels without KASAN).  It
+# is the debug kernel's cost of hot-added memory, not the memmap's, so the
+# memmap measurements leave it out.
+kasan_shadow_kb() {
+	awk -v n="N$1=" '/kasan_mem_notifier/ {
+			for (i = 1; i <= NF; i++)
+				if (index($i, n) == 1) s += substr($i, length(n) + 1)
+		} END { print s * 4 }' /proc/vmallocinfo
 }
 
 node_meminfo_kb() { # node_meminfo_kb NODE FIELD
