@@ -70,7 +70,9 @@ make -j"$(nproc)" LOCALVERSION=-kmm-debug bzImage modules >"$dir/build.log" 2>&1
 rel=$(make -s LOCALVERSION=-kmm-debug kernelrelease)
 mkdir -p "$dir/image/boot"
 cp arch/x86/boot/bzImage "$dir/image/boot/vmlinuz-$rel"
-make -s LOCALVERSION=-kmm-debug INSTALL_MOD_PATH="$dir/image" modules_install >/dev/null
+# Stripped of DWARF (BTF stays): the guests carry a copy of each module.
+make -s LOCALVERSION=-kmm-debug INSTALL_MOD_PATH="$dir/image" INSTALL_MOD_STRIP=1 \
+	modules_install >/dev/null
 echo "$(($(date +%s) - start))" >"$dir/build-seconds"
 echo "$rel" >"$dir/release"
 touch "$dir/image/.kmm-ready" "$dir/.kmm-ready"

@@ -7,10 +7,12 @@
 #
 # The task that writes A to kmem's bind (or unbind) file is the only one
 # that fails, and it fails exactly its N-th allocation
-# (/proc/thread-self/fail-nth), for N = 1, 2, ... until a bind no longer
-# reaches N: every allocation the bind makes fails once, in order.  The
-# kernel's own page-table work under x86 add_pages() is spared (its failure
-# WARNs by design, whoever hot-adds): the stack filter rejects it.
+# (/proc/thread-self/fail-nth).  A clean run counts the allocations of the
+# write; then each attempt fails one of them, the 1st, 2nd, ... or, where
+# there are more than KMM_FAILNTH_BUDGET (default 30), that many evenly
+# spaced from the first to the last.  The kernel's own page-table work
+# under x86 add_pages() is spared (its failure WARNs by design, whoever
+# hot-adds): the stack filter rejects it.
 #   sweeps: bind, memmap on the device, blocks left offline;
 #           bind, memmap in RAM, the kernel onlining them (online_movable),
 #           so that onlining fails too;
@@ -28,7 +30,7 @@ set -euo pipefail
 drv=/sys/bus/dax/drivers
 params=/sys/module/kmem_mom/parameters
 aob=/sys/devices/system/memory/auto_online_blocks
-max=${KMM_FAILNTH_MAX:-3000}
+budget=${KMM_FAILNTH_BUDGET:-30}
 
 tap_plan
 stress_start multi
@@ -37,10 +39,11 @@ read -r A _ <<<"$devs"
 # Both fault attributes fail sleeping allocations of order 0 too, only for
 # tasks that ask (make-it-fail, fail-nth), never at random, and not under
 # add_pages().
-read -r rs re < <(sort /proc/kallsyms | awk '
-	f { print s, $1; exit }
-	$3 == "add_pages" { s = $1; f = 1 }')
-[ -n "${re:-}" ] || bail_out "add_pages not in /proc/kallsyms"
+# [add_pages, the next symbol up): two passes, as the addresses are
+# 16 hex digits wide a string comparison orders them.
+rs=$(awk '$3 == "add_pages" { print $1; exit }' /proc/kallsyms)
+[ -n "$rs" ] || bail_out "add_pages not in /proc/kallsyms"
+re=$(awk -v a="$rs" '$1 > a && (e == "" || $1 < e) { e = $1 } END { print e }' /proc/kallsyms)
 for a in failslab fail_page_alloc; do
 	d=/sys/kernel/debug/$a
 	[ -d $d ] || bail_out "$d missing: not the debug lane's kernel"
@@ -72,17 +75,19 @@ base_blocks=$(nblocks)
 # failnth FILE N: write A to FILE from a task whose N-th allocation fails;
 # prints what is left of N afterwards (0: the N-th allocation was made, and
 # failed), and returns the write's status.
+# Every file the task needs is open before N is set: an open would be an
+# allocation of its own.
 failnth() {
 	(
 		exec 5>"$1" 6<>/proc/thread-self/fail-nth
 		echo "$2" >&6
 		rc=0
-		echo "$A" >&5 2>/dev/null || rc=$?
+		echo "$A" >&5 || rc=$?
 		read -r left <&6
 		echo 0 >&6
 		echo "${left:-?}"
 		exit $rc
-	)
+	) 2>/dev/null
 }
 
 # site: the call site of the failure just injected, from the stack the
@@ -94,7 +99,7 @@ site() {
 		t && /<\/TASK>/ { exit }
 		t {
 			sub(/^.*\] /, ""); sub(/^ +/, "")
-			if ($1 == "?") next
+			if ($1 == "?" || $1 !~ /\+0x/) next
 			fn = $1; sub(/\+0x.*/, "", fn)
 			if (fn ~ /^(dump_stack|should_|__should_|fail_dump|prepare_alloc_pages|slab_|__slab|___slab|new_slab|allocate_slab|kmem_cache_alloc|__kmem_cache|kmalloc|__kmalloc|kvmalloc|__kvmalloc|kzalloc|kvzalloc|kmemdup|kstrdup|kstrndup|kvasprintf|kasprintf|krealloc|__do_krealloc|alloc_pages|__alloc_pages|alloc_pages_mpol|__folio_alloc|folio_alloc|__get_free_pages|get_zeroed_page|__vmalloc|vmalloc|vzalloc|__get_vm_area|alloc_vmap_area|__alloc_percpu|pcpu_|alloc_slab|xa_|xas_|__xa|idr_|ida_|radix_tree_|kobject_set_name|kstrdup_const|kvasprintf_const|mempool_)/) next
 			if (!site) { site = fn; mod = ($0 ~ /\[kmem_mom\]/) }
@@ -107,12 +112,12 @@ site() {
 		}'
 }
 
-# left_behind: what a device no longer bound to kmem still holds.
+# left_behind: what A, bound to no driver, still holds.
 left_behind() {
 	local why=
 	[ "$(mom_counters)" = "0 0 0" ] || why+=" counters $(mom_counters)"
 	[ "$(nblocks)" = "$base_blocks" ] || why+=" blocks $(nblocks)"
-	diff -q /tmp/base/iomem /proc/iomem >/dev/null || why+=" iomem"
+	diff -q /tmp/iomem.unbound /proc/iomem >/dev/null || why+=" iomem"
 	echo "${why# }"
 }
 
@@ -134,20 +139,38 @@ give_back() {
 	left_behind
 }
 
-# sweep NAME FILE: fail the 1st, 2nd, ... allocation of a write of A to
-# FILE until the write no longer reaches it.  For bind sweeps A starts
-# unbound; for unbind sweeps it is bound first.
+# prepare FILE: A as a write to FILE expects it: unbound for a bind, bound
+# (blocks offline) for an unbind.
+prepare() {
+	[ "$1" = bind ] || echo "$A" >$drv/kmem/bind
+}
+
+# sweep NAME FILE: how many allocations a write of A to FILE makes (a run
+# with fail-nth past the end: what is left of it says), then fail the 1st,
+# 2nd, ... of them, one per attempt, or evenly spaced ones when there are
+# more than KMM_FAILNTH_BUDGET (a debug guest takes ~15 s an attempt).
 sweep() {
-	local name=$1 file=$2 n left rc s bad='' sites=() ok=0 failed=0 degraded=0 why
+	local name=$1 file=$2 n left rc s total step tries=0 hit=0 bad='' sites=()
+	local ok=0 failed=0 degraded=0 why
 	local -A seen=()
-	for ((n = 1; n <= max; n++)); do
-		if [ "$file" = unbind ]; then
-			echo "$A" >$drv/kmem/bind || { bad+=" n=$n:setup-bind"; break; }
-		fi
+	prepare "$file"
+	left=$(failnth "$drv/kmem/$file" 1000000) && rc=0 || rc=$?
+	total=$((1000000 - left))
+	[ "$file" = bind ] && give_back >/dev/null
+	check "$name: a clean run ($total allocations, with none failing)" test "$rc" = 0
+	step=$(((total + budget - 1) / budget))
+	for ((n = 1; n <= total; n += step)); do
+		prepare "$file"
 		dmesg -C
+		s=-
 		left=$(failnth "$drv/kmem/$file" "$n") && rc=0 || rc=$?
-		s=$(site)
-		[ "$left" = 0 ] && { [ -n "${seen[$s]:-}" ] || sites+=("$s"); seen[$s]=1; }
+		tries=$((tries + 1))
+		if [ "$left" = 0 ]; then
+			hit=$((hit + 1))
+			s=$(site)
+			[ -n "${seen[$s]:-}" ] || sites+=("$s")
+			seen[$s]=1
+		fi
 		if [ "$file" = bind ]; then
 			if [ "$(dax_driver "$A")" = kmem ]; then
 				if [ "$(mom_attr_or "$A" state)" = degraded ]; then
@@ -161,27 +184,29 @@ sweep() {
 				why=$(left_behind)
 			fi
 		else
-			[ "$(dax_driver "$A")" = kmem ] && why="still bound" || why=$(left_behind)
-			[ -z "$why" ] && ok=$((ok + 1))
+			if [ "$(dax_driver "$A")" = kmem ]; then
+				why="still bound"
+			else
+				why=$(left_behind)
+			fi
 		fi
 		[ -z "$why" ] || { bad+=" n=$n($s):$why"; break; }
-		[ "$left" = 0 ] || break
 	done
-	diag "$name: $((n - 1)) allocations failed one at a time; binds failed $failed," \
-		"succeeded $ok, degraded $degraded; ${#sites[@]} distinct call sites:" \
+	diag "$name: $total allocations; $tries attempts (every ${step}th), $hit failures injected;" \
+		"binds failed $failed, succeeded $ok, degraded $degraded; ${#sites[@]} distinct call sites:" \
 		"$(printf '%s\n' "${sites[@]}" | sort | tr '\n' ' ')"
 	check_eq "$name: every attempt left nothing behind" "" "${bad# }"
-	check "$name: the sweep ran out of allocations to fail ($((n - 1)) < $max)" \
-		test "$left" != 0
-	check "$name: and then succeeded" test "$rc" = 0
-	echo "# allocfail|$name|$((n - 1))|${#sites[@]}|$(printf '%s\n' "${sites[@]}" |
+	check "$name: failures were injected ($hit of $tries attempts)" test "$hit" -gt 0
+	echo "# allocfail|$name|$total|$tries|$hit|${#sites[@]}|$(printf '%s\n' "${sites[@]}" |
 		grep -c 'kmem_mom' || true)|$failed|$ok|$degraded"
-	summary "allocfail-$name" $((n - 1)) - "$(left_behind || true)"
+	summary "allocfail-$name" "$tries" - "$(left_behind || true)"
 }
 
 echo offline >$aob
 echo 1 >$params/memmap_on_memory
 echo "$A" >$drv/device_dax/unbind
+# /proc/iomem with A on no driver: what every attempt must return to.
+cp /proc/iomem /tmp/iomem.unbound
 sweep bind-device bind
 check "A unbound again" test -z "$(dax_driver "$A")"
 
