@@ -7,17 +7,19 @@
 # guest's own TAP indented beneath it; then the summary table of the runs
 # that report one (tests/guest/lib.sh: summary), also written to
 # build/summary-SET.md.
-#   tests/run.sh [-S check|stress|debug] [-k KVER]... [-s SCENARIO]...
+#   tests/run.sh [-S check|stress|debug] [-k KVER]... [-s SCENARIO]... [-l]
 # -S: the scenario set, "check" (make check, the default), "stress"
 # (make stress: the full-length reliability suite) or "debug" (make
-# check-debug, on the debug lane's kernel).
+# check-debug, on the debug lane's kernel).  -l lists the guest runs
+# ("KVER NAME") and runs nothing.
 set -uo pipefail
 . "$(dirname "$0")/../scripts/lib.sh"
 kmm_kernels_env
 
-kernels=() only=() set=check
-while getopts S:k:s: o; do
+kernels=() only=() set=check list=
+while getopts S:k:s:l o; do
 	case $o in
+	l) list=1 ;;
 	S) set=$OPTARG ;;
 	k) kernels+=("$OPTARG") ;;
 	s) only+=("$OPTARG") ;;
@@ -180,7 +182,7 @@ esac
 stage() { "$KMM_TOP/scripts/stage.sh" "$1" "$2" >/dev/null 2>&1; }
 
 helpers=$KMM_TOP/build/helpers
-"$KMM_TOP/tests/helpers/build.sh" "$helpers" || kmm_die "test helpers do not build"
+[ -n "$list" ] || "$KMM_TOP/tests/helpers/build.sh" "$helpers" || kmm_die "test helpers do not build"
 
 # kselftest KVER: an overlay with the memory-hotplug selftest of KVER's
 # series at /kmm-linux/tools/testing/selftests/memory-hotplug.
@@ -273,7 +275,13 @@ flush() {
 	done
 }
 
-echo "TAP version 13"
+if [ -n "$list" ]; then
+	stage() { :; }
+	launch() { echo "$1 $2"; }
+	flush() { :; }
+else
+	echo "TAP version 13"
+fi
 for kver in "${kernels[@]}"; do
 	mkdir -p "$KMM_TOP/build/$kver/guest"
 	staged=
@@ -320,6 +328,7 @@ for kver in "${kernels[@]}"; do
 		flush
 	done
 done
+[ -z "$list" ] || exit 0
 wait
 flush
 echo "1..$n"

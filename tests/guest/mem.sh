@@ -23,14 +23,22 @@ settle() {
 	return 0
 }
 
+# kasan_kernel: the guest runs a KASAN kernel (the debug lane's).  Looked
+# up once per guest, in the kernel's symbols.
+kasan_kernel() {
+	local k
+	[ -f /tmp/kmm.kasan ] ||
+		{ grep -qw kasan_quarantine_remove_cache /proc/kallsyms && echo 1 || echo 0; } >/tmp/kmm.kasan
+	read -r k </tmp/kmm.kasan
+	[ "$k" = 1 ]
+}
+
 # kasan_drain: on a KASAN kernel (the debug lane), empty its quarantine of
 # freed objects (1/32 of RAM at most, and it drains when it likes): a
 # cache's shrink hands back that cache's quarantined objects.
 kasan_drain() {
 	local f
-	[ -f /tmp/kmm.kasan ] ||
-		{ grep -qw kasan_quarantine_remove_cache /proc/kallsyms && echo 1 || echo 0; } >/tmp/kmm.kasan
-	[ "$(cat /tmp/kmm.kasan)" = 1 ] || return 0
+	kasan_kernel || return 0
 	for f in /sys/kernel/slab/*/shrink; do
 		echo 1 >"$f" 2>/dev/null || true
 	done
@@ -132,6 +140,7 @@ dram_free_kb() {
 # memmap measurements leave it out.  The notifier names its own caller as
 # the area's, the notifier chain.
 kasan_shadow_kb() {
+	kasan_kernel || { echo 0; return 0; }
 	awk -v n="N$1=" '/ (kasan_mem_notifier|notifier_call_chain)\+/ {
 			for (i = 1; i <= NF; i++)
 				if (index($i, n) == 1) s += substr($i, length(n) + 1)
