@@ -9,6 +9,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/kmemleak.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
 #include <linux/nodemask.h>
@@ -132,6 +133,30 @@ static void kmm_report_bind(struct kmm_dev *kd)
 	kmm_report_online(kd);
 }
 
+/*
+ * The device's attributes are made here, not by the driver core
+ * (dev_groups): it adds those after a successful probe and, if that fails,
+ * calls remove, which cannot offline what the kernel's policy has onlined
+ * meanwhile and would strand it.  Made by the probe, their failure unwinds
+ * like any other.
+ */
+static int kmm_add_attrs(struct kmm_dev *kd)
+{
+	int rc = -ENOMEM;
+
+	if (!kmm_inject_attrs_failure())
+		rc = sysfs_create_groups(&kd->dev_dax->dev.kobj, kmm_dev_groups);
+	kd->has_attrs = !rc;
+	return rc;
+}
+
+static void kmm_remove_attrs(struct kmm_dev *kd)
+{
+	if (kd->has_attrs)
+		sysfs_remove_groups(&kd->dev_dax->dev.kobj, kmm_dev_groups);
+	kd->has_attrs = false;
+}
+
 int kmm_probe(struct dev_dax *dev_dax)
 {
 	struct device *dev = &dev_dax->dev;
@@ -200,6 +225,11 @@ int kmm_probe(struct dev_dax *dev_dax)
 		goto err_release_ranges;
 
 	dev_set_drvdata(dev, kd);
+	rc = kmm_add_attrs(kd);
+	if (rc) {
+		dev_set_drvdata(dev, NULL);
+		goto err_release_ranges;
+	}
 	atomic_long_inc(&kmm_nr_devices);
 	kmm_report_bind(kd);
 	return 0;
@@ -214,6 +244,8 @@ err_release_ranges:
 		dev_err(dev,
 			"bind failed (%d) and %lu memory block(s) could not be removed: the device stays bound, degraded; unbinding it (daxctl reconfigure-device --mode=devdax) tries again\n",
 			rc, stuck);
+		if (kmm_add_attrs(kd))
+			dev_err(dev, "and its kmem_mom attributes could not be made\n");
 		return 0;
 	}
 	kmm_untrack(kd);
@@ -232,6 +264,7 @@ void kmm_remove(struct dev_dax *dev_dax)
 	unsigned long stuck;
 	int i;
 
+	kmm_remove_attrs(kd);
 	atomic_long_dec(&kmm_nr_devices);
 	kmm_untrack(kd);
 	/*
@@ -251,7 +284,14 @@ void kmm_remove(struct dev_dax *dev_dax)
 					i, r->range.start, r->range.end,
 					r->nr_added);
 		}
-		return; /* kd, group and names stay with the stuck blocks */
+		/*
+		 * kd, group and names stay with the stuck blocks, on purpose:
+		 * nothing points to kd any more, so tell kmemleak.
+		 */
+		kmemleak_not_leak(kd);
+		kmemleak_not_leak(kd->at);
+		kmemleak_not_leak(kd->policy_reason);
+		return;
 	}
 
 	memory_group_unregister(kd->mgid);

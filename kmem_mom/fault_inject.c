@@ -11,7 +11,9 @@
  *   pluggable_end=ADDR		pretend the kernel cannot hot-add above ADDR;
  *   ram_cap=BYTES		the RAM check sees at most BYTES available;
  *   promise_ms=MS		a bind whose memmap goes to RAM waits MS
- *				between its promise and its add.
+ *				between its promise and its add;
+ *   fail_attrs=1		creating a bound device's attributes fails
+ *				with -ENOMEM, after its memory is added.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -31,12 +33,15 @@ static ulong ram_cap;
 module_param(ram_cap, ulong, 0644);
 static uint promise_ms;
 module_param(promise_ms, uint, 0644);
+static bool fail_attrs;
+module_param(fail_attrs, bool, 0644);
 /* clang-format off */
 MODULE_PARM_DESC(fail_add_at, "Test builds: fail the Nth memory add call of every bind (0 = never). Default: 0");
 MODULE_PARM_DESC(hide_memmap_support, "Test builds: act as if the kernel could not say up front whether it honours MHP_MEMMAP_ON_MEMORY. Default: 0");
 MODULE_PARM_DESC(pluggable_end, "Test builds: treat physical addresses above this one as not hot-pluggable (0 = the kernel's limit). Default: 0");
 MODULE_PARM_DESC(ram_cap, "Test builds: the RAM check sees at most this many bytes available (0 = what there is). Default: 0");
 MODULE_PARM_DESC(promise_ms, "Test builds: milliseconds a bind with its memmap in RAM waits between its RAM promise and its add. Default: 0");
+MODULE_PARM_DESC(fail_attrs, "Test builds: fail the creation of a bound device's sysfs attributes. Default: 0");
 /* clang-format on */
 
 bool kmm_inject_add_failure(unsigned long nth_call)
@@ -72,4 +77,12 @@ void kmm_inject_promise_delay(void)
 
 	if (ms)
 		msleep(ms);
+}
+
+bool kmm_inject_attrs_failure(void)
+{
+	if (!READ_ONCE(fail_attrs))
+		return false;
+	pr_info("injecting a failure into the creation of a device's attributes\n");
+	return true;
 }

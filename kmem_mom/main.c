@@ -126,7 +126,6 @@ enum kmm_online kmm_param_online(void)
 }
 
 struct dax_device_driver kmm_driver = {
-	.drv.dev_groups = kmm_dev_groups,
 	.drv.groups = kmm_drv_groups,
 	/* type 0: DAXDRV_KMEM_TYPE on 6.3+, "new_id only" before; see dax_abi.h */
 	.type = 0,

@@ -59,6 +59,16 @@ auto_pair() {
 }
 cases_env="env=KMM_UDEV=1 env=KMM_CASES"
 scenarios=(
+	# The debug lane (make check-debug, on its KASAN/lockdep/kmemleak
+	# kernel; timeouts there are 5x): these first, the longest, then the
+	# lines tagged debug below.  Its KASAN shadow of a block onlined into
+	# a kernel zone pins the device's other blocks, so a ZONE_NORMAL case
+	# is a guest's last.
+	"allocfail-multi|tests/guest/allocfail.sh|multi|$mom|sets=debug injected timeout=1200"
+	"policy-debug-hmem|tests/guest/policy.sh|hmem|$mom|sets=debug series=6.12 timeout=900 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,movable:booted:auto,mom:booted:ram"
+	"cycles-50|tests/guest/cycles.sh|hmem|$mom|sets=debug env=KMM_CYCLES=50 timeout=600"
+	"policy-debug-cxl|tests/guest/policy.sh|cxl|$mom|sets=debug series=6.12 timeout=900 $cases_env=movable:booted:device,mom:online_movable:ram,mom:booted:device"
+	"policy-debug-pmem|tests/guest/policy.sh|pmem||sets=debug series=6.12 timeout=900 $cases_env=movable:booted:fallback,mom:online_movable:ram,mom:booted:auto"
 	"bind-hmem|tests/guest/bind.sh|hmem|$mom|env=KMM_HMAT=dram env=KMM_AUTO_WHY=fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device sets=check,debug"
 	"bind-pmem|tests/guest/bind.sh|pmem||series=6.1 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.persistent.memory.->.ram"
 	"bind-pmem|tests/guest/bind.sh|pmem||min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.the.kernel.cannot.place.it.on.the.device.->.ram sets=check,debug"
@@ -111,15 +121,6 @@ scenarios=(
 	"policy-hmem-fallback|tests/guest/policy.sh|hmem||timeout=1800 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:fallback,movable:booted:auto,mom:auto-movable:fallback"
 	"policy-cxl|tests/guest/policy.sh|cxl|$mom|timeout=1800 series=7.3 $cases_env=movable:booted:device,mom:online_movable:ram,movable:booted:auto,mom:online_kernel:device"
 	"policy-pmem|tests/guest/policy.sh|pmem||timeout=1800 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:ram,movable:booted:auto,kmem:booted:ram"
-	# The debug lane (make check-debug, on its KASAN/lockdep/kmemleak
-	# kernel; timeouts there are 5x): the lines tagged debug above, and
-	# these.  Its KASAN shadow of a block onlined into a kernel zone pins
-	# the device's other blocks, so a ZONE_NORMAL case is a guest's last.
-	"cycles-50|tests/guest/cycles.sh|hmem|$mom|sets=debug env=KMM_CYCLES=50 timeout=600"
-	"allocfail-multi|tests/guest/allocfail.sh|multi|$mom|sets=debug injected timeout=1200"
-	"policy-debug-hmem|tests/guest/policy.sh|hmem|$mom|sets=debug series=6.12 timeout=900 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,movable:booted:auto,mom:booted:ram"
-	"policy-debug-pmem|tests/guest/policy.sh|pmem||sets=debug series=6.12 timeout=900 $cases_env=movable:booted:fallback,mom:online_movable:ram,mom:booted:auto"
-	"policy-debug-cxl|tests/guest/policy.sh|cxl|$mom|sets=debug series=6.12 timeout=900 $cases_env=movable:booted:device,mom:online_movable:ram,mom:booted:device"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Movable timeout=1800"
 	"integrity-normal-device|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Normal env=KMM_PLACEMENTS=device timeout=1800"

@@ -4,8 +4,8 @@
  * the Nth add_memory_driver_managed() call of a bind, play a kernel that
  * cannot say up front where it will put a memmap (as 6.6-6.8), pretend the
  * kernel can hot-add less than it can, and make the RAM check's headroom
- * small and a bind's promise long, so that concurrent binds meet.  No-ops
- * in normal builds.
+ * small and a bind's promise long, so that concurrent binds meet, and fail
+ * the creation of a bound device's attributes.  No-ops in normal builds.
  */
 #ifndef KMEM_MOM_FAULT_INJECT_H
 #define KMEM_MOM_FAULT_INJECT_H
@@ -18,6 +18,7 @@ bool kmm_inject_hide_memmap_support(void);
 u64 kmm_inject_pluggable_end(u64 end);
 u64 kmm_inject_ram_cap(u64 avail);
 void kmm_inject_promise_delay(void);
+bool kmm_inject_attrs_failure(void);
 #else
 static inline bool kmm_inject_add_failure(unsigned long nth_call)
 {
@@ -41,6 +42,11 @@ static inline u64 kmm_inject_ram_cap(u64 avail)
 
 static inline void kmm_inject_promise_delay(void)
 {
+}
+
+static inline bool kmm_inject_attrs_failure(void)
+{
+	return false;
 }
 #endif
 

@@ -80,6 +80,7 @@ struct kmm_dev {
 	bool hold_all; /* ...every block, not just ranges[].hold */
 	bool probing; /* ...in any zone: a probe block goes away again */
 	bool degraded; /* bind failed and could not give everything back */
+	bool has_attrs; /* kmm_dev_groups are in sysfs */
 	int held_zone; /* zone of a refused online, -1 if none */
 	unsigned long unonlined; /* held blocks still offline */
 	unsigned long nr_blocks; /* whole blocks in all ranges */

@@ -13,6 +13,8 @@
 #      times;
 #   4. a bind failing midway whose added block cannot be offlined: the
 #      device stays bound and degraded; the unbind gives everything back;
+#      a bind whose attributes cannot be made after the kernel onlined its
+#      memory: it fails and gives everything back;
 #   5. rmmod while bound: offline blocks are removed; online ones stay,
 #      honestly reported, and keep working after the module is gone.
 set -euo pipefail
@@ -23,7 +25,7 @@ rounds=${KMM_CONCURRENT:-20}
 params=/sys/module/kmem_mom/parameters
 inject=/sys/kernel/debug/notifier-error-inject/memory/actions
 
-tap_plan 44
+tap_plan 49
 stress_start multi
 read -r A B _ <<<"$devs"
 snapshot /tmp/base
@@ -202,6 +204,29 @@ check "modprobe -r memory-notifier-error-inject" modprobe -r memory-notifier-err
 snapshot /tmp/s4
 check_eq "no drift after the degraded bind" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s4)"
 summary degraded-bind 1 - "$(drift /tmp/base /tmp/s4)"
+
+# 4b. The device's attributes cannot be made after the kernel has onlined
+# its memory (found by the debug lane's allocation-failure sweep: the
+# driver core made them after the probe and, failing, could only call
+# remove, which stranded the online blocks).  The bind must fail and give
+# everything back.
+echo online_movable >$aob
+echo 1 >"$params/fail_attrs"
+dmesg_mark
+out=$(daxctl reconfigure-device -N --force --mode=system-ram "$A" 2>&1) && rc=0 || rc=$?
+echo 0 >"$params/fail_attrs"
+echo offline >$aob
+diag "daxctl (attributes failing): exit $rc: $out"
+check "a bind whose attributes cannot be made fails" test "$rc" != 0
+check_eq "it was the injected failure" 1 \
+	"$(dmesg_count "injecting a failure into the creation of a device's attributes")"
+check_eq "nothing is left: counters 0 0 0, no block of $A" "0 0 0 0" \
+	"$(mom_counters) $(dax_memblocks "$A")"
+check_eq "nothing was stranded" 0 "$(dmesg_count 'cannot be hotremoved')"
+[ -n "$(dax_driver "$A")" ] || daxctl reconfigure-device --mode=devdax "$A" >/dev/null 2>&1 || true
+snapshot /tmp/s4b
+check_eq "no drift after it" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s4b)"
+summary attrs-failure 1 - "$(drift /tmp/base /tmp/s4b)"
 
 # 5. rmmod while bound.  B offline: removed with the module.  A online:
 # stays until reboot, said so, and still serves memory.
