@@ -142,10 +142,11 @@ static void kmm_report_bind(struct kmm_dev *kd)
  */
 static int kmm_add_attrs(struct kmm_dev *kd)
 {
+	struct kobject *kobj = &kd->dev_dax->dev.kobj;
 	int rc = -ENOMEM;
 
 	if (!kmm_inject_attrs_failure())
-		rc = sysfs_create_groups(&kd->dev_dax->dev.kobj, kmm_dev_groups);
+		rc = sysfs_create_groups(kobj, kmm_dev_groups);
 	kd->has_attrs = !rc;
 	return rc;
 }
@@ -245,7 +246,7 @@ err_release_ranges:
 			"bind failed (%d) and %lu memory block(s) could not be removed: the device stays bound, degraded; unbinding it (daxctl reconfigure-device --mode=devdax) tries again\n",
 			rc, stuck);
 		if (kmm_add_attrs(kd))
-			dev_err(dev, "and its kmem_mom attributes could not be made\n");
+			dev_err(dev, "its kmem_mom attributes failed too\n");
 		return 0;
 	}
 	kmm_untrack(kd);
