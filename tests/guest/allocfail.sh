@@ -151,7 +151,7 @@ prepare() {
 # more than KMM_FAILNTH_BUDGET (a debug guest takes ~15 s an attempt).
 sweep() {
 	local name=$1 file=$2 n left rc s total step tries=0 hit=0 bad='' sites=()
-	local ok=0 failed=0 degraded=0 why
+	local ok=0 failed=0 degraded=0 refused=0 why
 	local -A seen=()
 	prepare "$file"
 	left=$(failnth "$drv/kmem/$file" 1000000) && rc=0 || rc=$?
@@ -183,17 +183,21 @@ sweep() {
 				failed=$((failed + 1))
 				why=$(left_behind)
 			fi
+		elif [ "$(dax_driver "$A")" != kmem ]; then
+			why=$(left_behind)
+		elif [ "$rc" != 0 ]; then
+			# The write failed before it reached the driver: A is
+			# as it was, and a clean unbind must still work.
+			refused=$((refused + 1))
+			why=$(give_back)
 		else
-			if [ "$(dax_driver "$A")" = kmem ]; then
-				why="still bound"
-			else
-				why=$(left_behind)
-			fi
+			why="still bound after the unbind"
 		fi
 		[ -z "$why" ] || { bad+=" n=$n($s):$why"; break; }
 	done
-	diag "$name: $total allocations; $tries attempts (every ${step}th), $hit failures injected;" \
-		"binds failed $failed, succeeded $ok, degraded $degraded; ${#sites[@]} distinct call sites:" \
+	diag "$name: $total allocations; $tries attempts (a step of $step), $hit failures injected;" \
+		"binds failed $failed, succeeded $ok, degraded $degraded; writes refused before" \
+		"the driver $refused; ${#sites[@]} distinct call sites:" \
 		"$(printf '%s\n' "${sites[@]}" | sort | tr '\n' ' ')"
 	check_eq "$name: every attempt left nothing behind" "" "${bad# }"
 	check "$name: failures were injected ($hit of $tries attempts)" test "$hit" -gt 0

@@ -70,7 +70,12 @@ dram_base() {
 # in RAM does not go away by waiting; each re-read is in the diagnostics, and
 # a final miss shows which meminfo fields moved.
 check_spent() {
-	local spent i
+	local spent i low=$3
+	# On the debug lane's kernel, memory others freed before the window
+	# keeps arriving in it (KASAN's quarantine, RCU): more coming back is
+	# not what is measured, and the upper bound stays.
+	kasan_kernel && low=$((low - 3072))
+	set -- "$1" "$2" "$low" "$4"
 	spent=$(($2 - $(dram_free_kb 0)))
 	for ((i = 1; i <= 3; i++)); do
 		[ "$spent" -ge "$3" ] && [ "$spent" -le "$4" ] && break
