@@ -13,6 +13,8 @@
 #   make stress   reliability suite, full length (results/stress/)
 #   make deb      kmem-mom-dkms and kmem-mom-tools in build/deb/, lintian-checked
 #   make matrix | lint | guest-tests | demo | bench (results/latest/)
+#   make bench-trace  where a bind and an unbind spend their time (function_graph,
+#                 results/latest/trace.md)
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -23,7 +25,7 @@ UDEV_RULES_D ?= $(INSTALL_MOD_PATH)/etc/udev/rules.d
 HELPER_DIR ?= $(INSTALL_MOD_PATH)/usr/lib/kmem_mom
 CONFIG_H := include/generated/kmem_mom_config.h
 
-.PHONY: all modules configure install install-module install-tool tool deb clean check check-debug stress matrix lint guest-tests demo bench
+.PHONY: all modules configure install install-module install-tool tool deb clean check check-debug stress matrix lint guest-tests demo bench bench-trace
 
 all: modules
 
@@ -87,5 +89,8 @@ demo:
 
 bench:
 	scripts/bench.sh
+
+bench-trace:
+	scripts/bench-trace.sh
 
 FORCE:

@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make bench-trace: where a bind and an unbind spend their time, kmem_mom
+# next to the in-tree kmem, from function_graph traces taken inside the
+# guests (tests/guest/bench-trace.sh).
+#   bench-trace.sh [--kernels "K61 K612 K73"] [--sizes "1 4"] [--reps 5]
+#                  [--drivers LIST] [--out DIR]
+# One guest per kernel and size runs the drivers interleaved: on 6.1 the
+# in-tree kmem (no per-device switch there) and kmem_mom with the memmap
+# in RAM and on the device; from 6.9 kmem-knob and kmem_mom's mom1 as well.
+# Writes DIR/trace.tsv and DIR/trace.md (default results/latest): per
+# phase and function, the median over the runs of its calls and time.
+# Times are under the tracer, which slows the hooked functions a little;
+# the drivers are measured alike.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+"$KMM_TOP/scripts/setup.sh" >/dev/null
+kmm_kernels_env
+
+kernels="K61 K612 K73" sizes="1 4" reps=5 drivers='' out=$KMM_TOP/results/latest
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernels) kernels=$2; shift 2 ;;
+	--sizes) sizes=$2; shift 2 ;;
+	--reps) reps=$2; shift 2 ;;
+	--drivers) drivers=$2; shift 2 ;;
+	--out) out=$2; shift 2 ;;
+	*) kmm_die "unknown argument $1" ;;
+	esac
+done
+mkdir -p "$out" "$KMM_TOP/build/bench-trace"
+tsv=$out/trace.tsv
+printf 'kernel\tgib\tdriver\trep\tphase\tfn\tcalls\tus\n' >"$tsv"
+
+for kname in $kernels; do
+	kver=${!kname}
+	ov=$("$KMM_TOP/scripts/stage.sh" "$kver")
+	rootfs=$(kmm_rootfs_for "$kver")
+	drv=${drivers:-kmem,mom0,mom1}
+	[ -n "$drivers" ] || ! kmm_kver_at_least "$kver" 6.9 || drv=kmem,kmem-knob,mom0,mom1
+	for gib in $sizes; do
+		o=$KMM_TOP/build/bench-trace/$kver-$gib
+		kmm_log "$kver: $gib GiB, $drv, $reps run(s) each, traced"
+		KMM_BENCH_GIB=$gib "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
+			--device bench --rootfs "$rootfs" --script tests/guest/bench-trace.sh \
+			--overlay "$ov" --timeout $((900 + reps * 240)) \
+			--append "memory_hotplug.memmap_on_memory=1 KMM_BENCH_REPS=$reps KMM_BENCH_DRIVERS=$drv" \
+			--out "$o" >"$o.tap" 2>"$o.err" || kmm_log "$kver $gib GiB: the guest failed (see $o.tap)"
+		sed -n 's/^# TRACE //p' "$o.tap" | awk -v k="$kname" '{
+			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = substr($i, length(kv[1]) + 2) }
+			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k, v["gib"], v["driver"], v["rep"],
+				v["phase"], v["fn"], v["calls"], v["us"] }' >>"$tsv"
+	done
+done
+
+"$KMM_TOP/scripts/bench-trace-report.sh" "$tsv" >"$out/trace.md"
+cat "$out/trace.md"

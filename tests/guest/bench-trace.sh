@@ -1,0 +1,167 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Where the time of a bind and an unbind goes, from the kernel's own
+# function_graph tracer: the guest of bench.sh (node1 KMM_BENCH_GIB GiB of
+# soft-reserved memory), each driver of KMM_BENCH_DRIVERS in turn,
+# KMM_BENCH_REPS times, interleaved.  Two phases are traced:
+#   add     daxctl reconfigure-device --mode=system-ram (bind + online)
+#   remove  daxctl offline-memory, then the unbind
+# Only the hotplug path's functions (trace_functions below) are hooked, so
+# the tracer costs little where it is not looking.  Fork, exec and exit
+# events account for the processes that daxctl starts (the modprobe.d rule
+# that libkmod runs for it).  Every function's calls and time per phase
+# become "# TRACE ... fn=NAME calls=N us=T" lines for scripts/bench-trace.sh;
+# "fn=wall" is the phase's wall time, "fn=daxctl" daxctl's lifetime and
+# "fn=daxctl-children" that of the processes daxctl started.  Nothing
+# here asserts a timing.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+. /kmm/benchlib.sh
+
+reps=${KMM_BENCH_REPS:-5}
+drivers=${KMM_BENCH_DRIVERS:-kmem-knob,mom1}
+drivers=${drivers//,/ }
+gib=${KMM_BENCH_GIB:?}
+tr=/sys/kernel/tracing
+echo offline >/sys/devices/system/memory/auto_online_blocks
+
+# The entry points daxctl reaches (dax bus bind/unbind, memory block
+# state), the hotplug core under them, and each driver's own functions.
+trace_functions() {
+	cat <<-EOT
+		new_id_store bind_store unbind_store dax_bus_probe dax_bus_remove
+		device_online device_offline memory_subsys_online memory_subsys_offline
+		add_memory_driver_managed add_memory_resource remove_memory
+		offline_and_remove_memory try_remove_memory __remove_memory
+		mem_hotplug_begin mem_hotplug_done lock_device_hotplug_sysfs
+		register_memory_resource release_mem_region_adjustable
+		memblock_add_node memblock_remove __try_online_node try_offline_node
+		arch_add_memory arch_remove_memory __add_pages __remove_pages
+		sparse_add_section sparse_remove_section vmemmap_populate vmemmap_free
+		create_memory_block_devices remove_memory_block_devices
+		create_altmaps_and_memory_blocks remove_memory_blocks_and_altmaps
+		memory_group_register_static memory_group_unregister
+		init_node_memory_type clear_node_memory_type
+		online_pages offline_pages mhp_init_memmap_on_memory
+		mhp_deinit_memmap_on_memory move_pfn_range_to_zone
+		remove_pfn_range_from_zone online_pages_range build_all_zonelists
+		init_per_zone_wmark_min kswapd_run kswapd_stop kcompactd_run
+		kcompactd_stop scan_movable_pages do_migrate_range drain_all_pages
+		lru_add_drain_all synchronize_rcu synchronize_rcu_expedited
+		walk_memory_blocks kobject_uevent_env request_module
+	EOT
+	echo ":mod:kmem_mom :mod:kmem"
+}
+
+trace_setup() {
+	local f
+	[ -d $tr/options ] || mount -t tracefs nodev $tr
+	echo 0 >$tr/tracing_on
+	echo nop >$tr/current_tracer
+	: >$tr/set_ftrace_filter
+	# One at a time: a name this kernel does not have (or inlined) is
+	# refused alone.
+	for f in $(trace_functions); do
+		echo "$f" >>$tr/set_ftrace_filter 2>/dev/null || true
+	done
+	grep -q . $tr/set_ftrace_filter || bail_out "no function could be traced"
+	echo 8192 >$tr/buffer_size_kb
+	echo function_graph >$tr/current_tracer
+	echo 1 >$tr/options/funcgraph-abstime
+	echo 1 >$tr/options/funcgraph-tail
+	echo 0 >$tr/options/funcgraph-irqs
+	for f in sched_process_fork sched_process_exec sched_process_exit; do
+		echo 1 >$tr/events/sched/$f/enable
+	done
+}
+
+# trace_phase NAME CMD...: run CMD traced; one TRACE line per function.
+trace_phase() {
+	local name=$1 t0 t1 lost
+	shift
+	: >$tr/trace
+	echo 1 >$tr/tracing_on
+	t0=$(now)
+	"$@" || diag "$name: $* failed"
+	t1=$(now)
+	echo 0 >$tr/tracing_on
+	lost=$(awk '/^overrun:/ { n += $2 } END { print n + 0 }' $tr/per_cpu/cpu*/stats)
+	[ "$lost" = 0 ] || diag "$name: $lost trace entries lost"
+	awk -v head="TRACE kver=$(uname -r) gib=$gib driver=$drv rep=$rep phase=$name" \
+		-v wall="$(secs "$t0" "$t1")" -v me=$$ '
+		function dur(s) { return s ~ /us$/ ? s + 0 : -1 }
+		# What daxctl starts (libkmod running the modprobe.d rule),
+		# from fork to exit; and daxctl itself.
+		/sched_process_fork:/ {
+			match($0, / pid=[0-9]+/); parent = substr($0, RSTART + 5, RLENGTH - 5)
+			match($0, /child_pid=[0-9]+/); child = substr($0, RSTART + 10, RLENGTH - 10)
+			born[child] = $1
+			if (parent in daxctl) started[child] = 1
+		}
+		/sched_process_exit:/ {
+			match($0, / pid=[0-9]+/); p = substr($0, RSTART + 5, RLENGTH - 5)
+			if (!(p in born)) next
+			if (p in started) { kids++; kid_us += ($1 - born[p]) * 1e6 }
+			if (p in daxctl) { runs++; run_us += ($1 - born[p]) * 1e6 }
+		}
+		/sched_process_exec:/ {
+			match($0, /filename=[^ ]+/)
+			f = substr($0, RSTART + 9, RLENGTH - 9); sub(/.*\//, "", f)
+			execs[f]++
+			match($0, / pid=[0-9]+/)
+			if (f == "daxctl") daxctl[substr($0, RSTART + 5, RLENGTH - 5)] = 1
+		}
+		# "NAME();" (a leaf) and "} /* NAME */" carry the duration.
+		/\|/ && (/\(\);/ || /\/\* [^ :]+ \*\/$/) {
+			n = split($0, col, "|")
+			d = col[2]; gsub(/[ !#*@$+]/, "", d); sub(/^[0-9]+\)/, "", d)
+			fn = col[n]; gsub(/[ {}();]|\/\*|\*\//, "", fn)
+			if (d !~ /us$/ || fn == "") next
+			calls[fn]++; us[fn] += dur(d)
+		}
+		END {
+			printf "%s fn=wall calls=1 us=%d\n", head, wall * 1e6
+			printf "%s fn=daxctl calls=%d us=%d\n", head, runs, run_us
+			printf "%s fn=daxctl-children calls=%d us=%d\n", head, kids, kid_us
+			for (f in execs) printf "%s fn=exec:%s calls=%d us=0\n", head, f, execs[f]
+			for (f in calls) printf "%s fn=%s calls=%d us=%d\n", head, f, calls[f], us[f]
+		}' $tr/trace | sed 's/^/# /'
+}
+
+add_device() { daxctl reconfigure-device --mode=system-ram "$dev" >/dev/null; }
+
+tap_plan
+bench_device
+trace_setup_ok=
+diag "kernel $(uname -r); device $gib GiB; block $(($(memblock_bytes) >> 20)) MiB; reps $reps"
+declare -A runs
+for rep in $(seq "$reps"); do
+	for drv in $drivers; do
+		rc=0
+		load_unbound "$drv" || rc=$?
+		if [ $rc = 2 ]; then
+			[ "$rep" = 1 ] && skip "$drv" "not in this kernel"
+			continue
+		elif [ $rc != 0 ]; then
+			not_ok "$drv: load failed"
+			continue
+		fi
+		# The filter names the loaded driver's functions.
+		trace_setup
+		trace_setup_ok=1
+		trace_phase add add_device
+		[ "$(node_online_memblocks 1)" -gt 0 ] ||
+			not_ok "$drv rep $rep: nothing online on node1"
+		trace_phase remove unbind_all
+		runs[$drv]=$((${runs[$drv]:-0} + 1))
+		echo nop >$tr/current_tracer
+		unload
+	done
+done
+[ -n "$trace_setup_ok" ] || not_ok "no driver could be traced"
+for drv in "${!runs[@]}"; do
+	ok "$drv: ${runs[$drv]} traced runs"
+done
+tap_done

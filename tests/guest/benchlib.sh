@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# What the benchmark guests share (bench.sh, bench-trace.sh): the device
+# (dax0.0 of the bench recipe), loading and unloading each driver under
+# test, and taking the device back out.  Sourced after /kmm/lib.sh.
+#   kmem       the in-tree kmem (memmap in system RAM)
+#   kmem-knob  the in-tree kmem with its own daxX.Y/memmap_on_memory=1 (6.9+)
+#   mom0       kmem_mom memmap_on_memory=0
+#   mom1       kmem_mom memmap_on_memory=1
+#   auto       kmem_mom memmap_on_memory=auto (the default)
+
+dev=dax0.0
+
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+
+# bench_device: the device without a driver that maps it (device_dax would
+# give it a memmap in RAM of its own, which a big device cannot afford).
+bench_device() {
+	modprobe dax_hmem
+	wait_for /sys/bus/dax/devices/$dev 30 || bail_out "no $dev"
+}
+
+# unbind_all: offline the memory, then unbind from sysfs (daxctl would
+# rebind device_dax).
+unbind_all() {
+	local drv
+	drv=$(dax_driver "$dev")
+	[ -n "$drv" ] || return 0
+	daxctl offline-memory "$dev" >/dev/null 2>&1 || true
+	echo "$dev" >"/sys/bus/dax/drivers/$drv/unbind"
+	[ "$(node_memblocks 1)" = 0 ] || bail_out "$drv left $(node_memblocks 1) blocks on node1"
+}
+
+# load DRIVER: 2 if this kernel does not have it.
+load() {
+	case $1 in
+	kmem) modprobe --ignore-install kmem ;;
+	kmem-knob)
+		[ -e "/sys/bus/dax/devices/$dev/memmap_on_memory" ] || return 2
+		echo 1 >"/sys/bus/dax/devices/$dev/memmap_on_memory" || return 2
+		modprobe --ignore-install kmem
+		;;
+	mom0) modprobe kmem_mom memmap_on_memory=0 ;;
+	mom1) modprobe kmem_mom memmap_on_memory=1 ;;
+	auto) modprobe kmem_mom memmap_on_memory=auto ;;
+	*) return 2 ;;
+	esac
+}
+
+unload() {
+	modprobe -r kmem_mom 2>/dev/null || true
+	modprobe -r kmem 2>/dev/null || true
+	[ -e "/sys/bus/dax/devices/$dev/memmap_on_memory" ] &&
+		echo 0 >"/sys/bus/dax/devices/$dev/memmap_on_memory" 2>/dev/null || true
+}
+
+# load_unbound DRIVER: loaded, the device without a driver.  6.3+ bind a
+# KMEM-type device as soon as the driver loads; that bind is not measured.
+load_unbound() {
+	load "$1" || return
+	sleep 0.5
+	unbind_all
+	settle
+}
