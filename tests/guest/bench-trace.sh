@@ -13,7 +13,8 @@
 # that libkmod runs for it).  Every function's calls and time per phase
 # become "# TRACE ... fn=NAME calls=N us=T" lines for scripts/bench-trace.sh;
 # "fn=wall" is the phase's wall time, "fn=daxctl" daxctl's lifetime and
-# "fn=daxctl-children" that of the processes daxctl started.  Nothing
+# "fn=daxctl-children" that of the processes daxctl started, "fn=daxctl-own"
+# the rest of daxctl, outside the traced sysfs writes.  Nothing
 # here asserts a timing.
 set -euo pipefail
 . /kmm/lib.sh
@@ -125,6 +126,12 @@ trace_phase() {
 			printf "%s fn=wall calls=1 us=%d\n", head, wall * 1e6
 			printf "%s fn=daxctl calls=%d us=%d\n", head, runs, run_us
 			printf "%s fn=daxctl-children calls=%d us=%d\n", head, kids, kid_us
+			# What is left of daxctl: its own code, its sysfs reads,
+			# and system calls not traced (all its traced ones enter
+			# the kernel through these).
+			own = run_us - kid_us - us["new_id_store"] - us["bind_store"] -
+				us["device_online"] - us["device_offline"]
+			if (runs) printf "%s fn=daxctl-own calls=%d us=%d\n", head, runs, own
 			for (f in execs) printf "%s fn=exec:%s calls=%d us=0\n", head, f, execs[f]
 			for (f in calls) printf "%s fn=%s calls=%d us=%d\n", head, f, calls[f], us[f]
 		}' $tr/trace | sed 's/^/# /'

@@ -108,8 +108,8 @@ check_spent() {
 udev_idle() {
 	local i
 	pgrep -x systemd-udevd >/dev/null || return 0
-	udevadm settle
-	udevadm control --reload
+	udev_settle
+	udev_control --reload
 	for ((i = 0; i < 200; i++)); do
 		if [ "$(pgrep -xc systemd-udevd)" -le 1 ] && ! pgrep -x '\(udev-worker\)' >/dev/null; then
 			return 0
@@ -118,10 +118,16 @@ udev_idle() {
 	done
 }
 
+# udevadm's own limits (60 s to answer, 120 s to settle) are met by udevd
+# on a debug kernel with other guests beside it: the guest's timeout is
+# the limit that counts.
+udev_settle() { udevadm settle --timeout=1800; }
+udev_control() { udevadm control --timeout=1800 "$@"; }
+
 # udevd's module loader reads modprobe.d when udevd starts; a reload is
 # asynchronous and may come after events already queued.  Restart it.
 udev_restart() {
-	udevadm control --exit
+	udev_control --exit
 	/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never
 }
 

@@ -50,9 +50,9 @@ mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
 printf 'install kmem /bin/true\nblacklist kmem_mom\n' >$mdir/kmm-case.conf
 udev_restart
 udevadm trigger --action=add
-udevadm settle
+udev_settle
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
-udevadm settle
+udev_settle
 node=$(dax_node "$dev")
 n=$(dax_fit_memblocks "$dev")
 memmap_kb=$(($(memmap_bytes "$n") / 1024))
@@ -118,7 +118,7 @@ bind() { # bind TAG
 	if [ $how = arrival ]; then
 		# What udev does when the device appears: load its driver.
 		udevadm trigger --action=add "/sys/bus/dax/devices/$dev"
-		udevadm settle
+		udev_settle
 		check_eq "$1 bound to kmem on arrival" kmem "$(dax_driver "$dev")"
 		return 0
 	fi
@@ -135,7 +135,7 @@ bind() { # bind TAG
 	fi
 	check "$1 daxctl reconfigure-device --mode=system-ram $force" \
 		daxctl reconfigure-device --mode=system-ram $force "$dev"
-	udevadm settle
+	udev_settle
 }
 
 stuck=
