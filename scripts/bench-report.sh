@@ -7,7 +7,10 @@ set -euo pipefail
 raw=${1:?usage: bench-report.sh RAW.tsv OUTDIR}
 out=${2:?usage: bench-report.sh RAW.tsv OUTDIR}
 
-# One summary row per kernel/size/driver, tab-separated, in run order.
+# One summary row per kernel/size/driver, tab-separated, in run order:
+# kernel gib driver ok/runs dram-MiB-per-GiB capacity-MiB memmap-% waste-MiB
+# add(med lo hi) remove(med lo hi) dram-MiB both(med lo hi) block-MiB
+# dram-KiB-per-block slab-KiB-per-block percpu-KiB-per-block top-caches.
 summary=$out/summary.tsv
 awk -F'\t' '
 function median(list,   n, a, i, j, t) {
@@ -29,6 +32,10 @@ NR == 1 { next }
 	if ($5 == "ok") {
 		okn[key]++
 		add[key] = add[key] " " $6; rem[key] = rem[key] " " $7
+		both[key] = both[key] " " ($6 + $7)
+		bmib[key] = $15; blocks[key] = blocks[key] " " $11
+		slab[key] = slab[key] " " $16; pcpu[key] = pcpu[key] " " $17
+		if ($18 != "") caches[key] = $18
 		dram[key] = dram[key] " " $8; total[key] = total[key] " " $9
 		unm[key] = unm[key] " " $10
 	} else {
@@ -40,47 +47,60 @@ END {
 		split(order[i], k, SUBSEP)
 		key = order[i]; gib = k[2]
 		if (okn[key] == 0) {
-			printf "%s\t%s\t%s\t0/%d\t\t\t\t\t\t\t\t\t%s\n", k[1], gib, k[3], runs[key], why[key]
+			printf "%s\t%s\t%s\t0/%d\t\t\t\t\t\t\t\t\t%s\t\t\t\t\t\t\t\t\t\n", k[1], gib, k[3], runs[key], why[key]
 			continue
 		}
 		d = median(dram[key]); t = median(total[key]); u = median(unm[key])
 		memmap_kb = (u > 0) ? u * 4 : d
 		spent_mib = (gib * 1048576 - t) / 1024
 		extra = spent_mib - ((u > 0) ? gib * 16 : 0)
-		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\n",
+		nb = median(blocks[key])
+		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%s\t%.1f\t%.1f\t%.1f\t%s\n",
 			k[1], gib, k[3], okn[key], runs[key], d / 1024 / gib, spent_mib,
 			memmap_kb / (gib * 1048576) * 100, extra,
 			median(add[key]) / gib, lo(add[key]) / gib, hi(add[key]) / gib,
-			median(rem[key]) / gib, lo(rem[key]) / gib, hi(rem[key]) / gib, d / 1024
+			median(rem[key]) / gib, lo(rem[key]) / gib, hi(rem[key]) / gib, d / 1024,
+			median(both[key]) / gib, lo(both[key]) / gib, hi(both[key]) / gib, bmib[key],
+			(nb > 0 ? d / nb : 0), (nb > 0 ? median(slab[key]) / nb : 0),
+			(nb > 0 ? median(pcpu[key]) / nb : 0), caches[key]
 	}
 }' "$raw" >"$summary"
 
 {
 	for k in $(cut -f1 "$summary" | uniq); do
+		# The reference: the in-tree kmem with its own switch where the
+		# kernel has it (6.9+), else the in-tree kmem.
+		ref=kmem
+		grep -qP "^$k\t[0-9]+\tkmem-knob\t" "$summary" && ref=kmem-knob
 		echo "### $k"
 		echo
-		echo "| GiB | driver | runs ok | DRAM spent, MiB per GiB | device capacity spent, MiB | memmap / device (limit 1.5625 %) | waste beyond memmap, MiB | add+online, s per GiB (min-max) | vs kmem | offline+remove, s per GiB (min-max) | vs kmem |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|"
-		awk -F'\t' -v k="$k" '
+		echo "| GiB | driver | runs ok | DRAM spent, MiB per GiB | DRAM per block, KiB (of it slab, per-cpu) | device capacity spent, MiB | memmap / device (limit 1.5625 %) | waste beyond memmap, MiB | add+online, s per GiB (min-max) | vs $ref | offline+remove, s per GiB (min-max) | vs $ref | both, s per GiB (min-max) | vs $ref |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		awk -F'\t' -v k="$k" -v ref="$ref" '
+		function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f", a / b) : "-" }
 		$1 != k { next }
-		$3 == "kmem" && $5 != "" { ka[$2] = $9; kr[$2] = $12 }
+		$3 == ref && $5 != "" { ra[$2] = $9; rr[$2] = $12; rb[$2] = $16 }
 		{ row[++n] = $0 }
 		END {
 			for (i = 1; i <= n; i++) {
 				split(row[i], f, "\t")
 				if (f[5] == "") {
-					printf "| %s | %s | %s | - | - | - | - | - | - | - | - |\n", f[2], f[3], f[4]
-					printf "|  | ↳ %s |  |  |  |  |  |  |  |  |  |\n", f[13]
+					printf "| %s | %s | %s | - | - | - | - | - | - | - | - | - | - | - |\n", f[2], f[3], f[4]
+					printf "|  | ↳ %s |  |  |  |  |  |  |  |  |  |  |  |  |\n", f[13]
 					continue
 				}
-				ra = (f[2] in ka && ka[f[2]] > 0) ? sprintf("%.2f", f[9] / ka[f[2]]) : "-"
-				rr = (f[2] in kr && kr[f[2]] > 0) ? sprintf("%.2f", f[12] / kr[f[2]]) : "-"
-				printf "| %s | %s | %s | %s | %s | %s %% | %s | %s (%s-%s) | %s | %s (%s-%s) | %s |\n",
-					f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], ra,
-					f[12], f[13], f[14], rr
+				printf "| %s | %s | %s | %s | %s (%s, %s) | %s | %s %% | %s | %s (%s-%s) | %s | %s (%s-%s) | %s | %s (%s-%s) | %s |\n",
+					f[2], f[3], f[4], f[5], f[20], f[21], f[22], f[6], f[7], f[8],
+					f[9], f[10], f[11], ratio(f[9], ra[f[2]]),
+					f[12], f[13], f[14], ratio(f[12], rr[f[2]]),
+					f[16], f[17], f[18], ratio(f[16], rb[f[2]])
 			}
 		}' "$summary"
 		echo
+		# Where the per-block DRAM goes, for kmem_mom with the memmap on
+		# the device at the largest size (slab caches that grew most).
+		awk -F'\t' -v k="$k" '$1 == k && $3 == "mom1" && $23 != "" { g = $2; c = $23; b = $19 }
+			END { if (g != "") printf "Largest slab growth, mom1 at %s GiB (%s MiB blocks), kB for the whole device: %s\n\n", g, b, c }' "$summary"
 	done
 	cat <<'EOT'
 Drivers: `kmem` = in-tree kmem (memmap in system RAM); `kmem-knob` = in-tree
@@ -88,7 +108,11 @@ kmem with its own `daxX.Y/memmap_on_memory=1` (6.9+); `mom0`/`mom1`/`auto` =
 kmem_mom with `memmap_on_memory=0/1/auto` (soft-reserved memory without
 HMAT: `auto` chooses the device, and says why in the guest log).  DRAM spent = node0 MemFree + per-cpu
 free pages before minus after the hot-add, caches dropped.  Capacity spent =
-device size minus node1 MemTotal.  Waste beyond memmap = capacity spent minus
+device size minus node1 MemTotal.  DRAM per block = DRAM spent over the
+memory blocks onlined; slab and per-cpu = node0's Slab and Percpu grown by
+the hot-add, over the same blocks (the rest: kernel page tables and pages
+not counted by either).  Both = add+online plus offline+remove of the same
+run.  Waste beyond memmap = capacity spent minus
 the 16 MiB per GiB memmap when it is on the device (goal 0).  Times are TCG
 wall clock: compare the ratios, not the seconds.
 EOT

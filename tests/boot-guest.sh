@@ -169,19 +169,24 @@ recipe_hmem() {
 	kcmd+=" memmap=1G%4G-1+0xefffffff"
 }
 
-# Benchmarks: node0 1 GiB of DRAM, node1 $KMM_BENCH_GIB GiB of soft-reserved
-# memory, sparse on the host (reserve=off): QEMU only allocates what the
-# guest touches, i.e. the memmap when it lives on the device.
+# Benchmarks: node0 KMM_BENCH_BOOT_GIB (default 1) GiB of DRAM, node1
+# $KMM_BENCH_GIB GiB of soft-reserved memory, both sparse on the host
+# (reserve=off): QEMU only allocates what the guest touches, i.e. the
+# memmap when it lives on the device.  x86 gives a guest 2 GiB memory
+# blocks when its RAM ends at or above 64 GiB on a 2 GiB boundary
+# (probe_memory_block_size()): KMM_BENCH_BOOT_GIB=65 ends it at 68 GiB (1 GiB
+# below 4 GiB, the rest from 4 GiB on).
 recipe_bench() {
-	local gib=${KMM_BENCH_GIB:-1}
+	local gib=${KMM_BENCH_GIB:-1} boot=${KMM_BENCH_BOOT_GIB:-1}
 	[[ "$gib" =~ ^[0-9]+$ ]] && [ "$gib" -ge 1 ] || kmm_die "KMM_BENCH_GIB: want GiB, got '$gib'"
-	qargs+=(-machine q35,max-ram-below-4g=1G -m $((gib + 1))G
-		-object memory-backend-ram,id=mem0,size=1G
+	[[ "$boot" =~ ^[0-9]+$ ]] && [ "$boot" -ge 1 ] || kmm_die "KMM_BENCH_BOOT_GIB: want GiB, got '$boot'"
+	qargs+=(-machine q35,max-ram-below-4g=1G -m $((gib + boot))G
+		-object "memory-backend-ram,id=mem0,size=${boot}G,reserve=off"
 		-object "memory-backend-ram,id=mem1,size=${gib}G,reserve=off"
 		-numa node,nodeid=0,cpus=0-1,memdev=mem0
 		-numa node,nodeid=1,memdev=mem1)
-	kcmd+=" memmap=${gib}G%4G-1+0xefffffff"
-	genv+=("KMM_BENCH_GIB=$gib")
+	kcmd+=" memmap=${gib}G%$((boot + 3))G-1+0xefffffff"
+	genv+=("KMM_BENCH_GIB=$gib" "KMM_BENCH_BOOT_GIB=$boot")
 }
 
 # Legacy (E820 type 12) pmem over node1: nd_e820 + nd_pmem, then an ndctl

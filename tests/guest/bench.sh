@@ -24,6 +24,27 @@ tap_plan
 bench_device
 diag "kernel $(uname -r); device $gib GiB; block $(($(memblock_bytes) >> 20)) MiB; reps $reps"
 
+# dram_parts: what node0's DRAM holds that a hot-add grows, in kB, one
+# "NAME KB" per line: the node's slab, the per-cpu areas, and each slab
+# cache (bytes of its slabs).  Kernel page tables are counted nowhere: they
+# are in what DRAM spent leaves unexplained.
+dram_parts() {
+	echo "slab $(node_meminfo_kb 0 Slab)"
+	awk '/^Percpu:/ { print "percpu", $2 }' /proc/meminfo
+	awk 'NR > 2 { printf "cache:%s %d\n", $1, $3 * $4 / 1024 }' /proc/slabinfo
+}
+
+# dram_parts_delta BEFORE AFTER: "slab_kb=N percpu_kb=N top_caches=A:kB,B:kB,C:kB".
+dram_parts_delta() {
+	awk 'NR == FNR { was[$1] = $2; next }
+		{ d = $2 - was[$1] }
+		$1 == "slab" { slab = d } $1 == "percpu" { pcpu = d }
+		$1 ~ /^cache:/ && d > 0 { print d, substr($1, 7) > "/tmp/caches" }
+		END { printf "slab_kb=%d percpu_kb=%d top_caches=", slab, pcpu }' "$1" "$2"
+	sort -rn /tmp/caches 2>/dev/null | head -n 3 | awk '{ printf "%s%s:%d", NR > 1 ? "," : "", $2, $1 }'
+	rm -f /tmp/caches
+}
+
 # Runs are interleaved (rep 1 of every driver, then rep 2, ...) so that a
 # drift in the guest does not read as a difference between drivers.
 declare -A runs
@@ -39,6 +60,7 @@ for rep in $(seq "$reps"); do
 			continue
 		fi
 		d0=$(dram_free_kb 0) mm0=$(memmap_pages)
+		dram_parts >/tmp/parts0
 		dmesg_mark
 		t0=$(now)
 		status=ok
@@ -46,6 +68,7 @@ for rep in $(seq "$reps"); do
 		t1=$(now)
 		settle
 		d1=$(dram_free_kb 0) mm1=$(memmap_pages)
+		dram_parts >/tmp/parts1
 		total=$(node_meminfo_kb 1 MemTotal)
 		unmanaged=$(node_unmanaged_pages 1)
 		online=$(node_online_memblocks 1)
@@ -60,7 +83,8 @@ for rep in $(seq "$reps"); do
 		line+=" add_s=$(secs "$t0" "$t1") remove_s=$(secs "$t2" "$t3")"
 		line+=" dram_kb=$((d0 - d1)) node1_total_kb=$total unmanaged_pages=$unmanaged"
 		line+=" online_blocks=$online memmap_pages=$((${mm1:-0} - ${mm0:-0}))"
-		line+=" dram_left_kb=$((d0 - d2)) why=${why:-none}"
+		line+=" dram_left_kb=$((d0 - d2)) block_mib=$(($(memblock_bytes) >> 20))"
+		line+=" $(dram_parts_delta /tmp/parts0 /tmp/parts1) why=${why:-none}"
 		diag "$line"
 		runs[$drv]=$((${runs[$drv]:-0} + 1))
 		unload
