@@ -115,7 +115,7 @@ trace_phase() {
 			if (f == "daxctl") daxctl[substr($0, RSTART + 5, RLENGTH - 5)] = 1
 		}
 		# "NAME();" (a leaf) and "} /* NAME */" carry the duration.
-		/\|/ && (/\(\);/ || /\/\* [^ :]+ \*\/$/) {
+		/\|/ && (/\(\);/ || /\/\* [^:]+ \*\/$/) {
 			n = split($0, col, "|")
 			d = col[2]; gsub(/[ !#*@$+]/, "", d); sub(/^[0-9]+\)/, "", d)
 			fn = col[n]; gsub(/[ {}();]|\/\*|\*\//, "", fn)
@@ -146,15 +146,7 @@ diag "kernel $(uname -r); device $gib GiB; block $(($(memblock_bytes) >> 20)) Mi
 declare -A runs
 for rep in $(seq "$reps"); do
 	for drv in $drivers; do
-		rc=0
-		load_unbound "$drv" || rc=$?
-		if [ $rc = 2 ]; then
-			[ "$rep" = 1 ] && skip "$drv" "not in this kernel"
-			continue
-		elif [ $rc != 0 ]; then
-			not_ok "$drv: load failed"
-			continue
-		fi
+		bench_load "$drv" "$rep" || continue
 		# The filter names the loaded driver's functions.
 		trace_setup
 		trace_setup_ok=1

@@ -50,15 +50,7 @@ dram_parts_delta() {
 declare -A runs
 for rep in $(seq "$reps"); do
 	for drv in $drivers; do
-		rc=0
-		load_unbound "$drv" || rc=$?
-		if [ $rc = 2 ]; then
-			[ "$rep" = 1 ] && skip "$drv" "no per-device memmap_on_memory in this kernel"
-			continue
-		elif [ $rc != 0 ]; then
-			not_ok "$drv: load failed"
-			continue
-		fi
+		bench_load "$drv" "$rep" || continue
 		d0=$(dram_free_kb 0) mm0=$(memmap_pages)
 		dram_parts >/tmp/parts0
 		dmesg_mark

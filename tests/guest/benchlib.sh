@@ -63,3 +63,17 @@ load_unbound() {
 	unbind_all
 	settle
 }
+
+# bench_load DRIVER REP: DRIVER loaded and the device unbound, or false: a
+# driver this kernel does not have is skipped (once), a failed load fails.
+bench_load() {
+	local rc=0
+	load_unbound "$1" || rc=$?
+	[ $rc = 0 ] && return 0
+	if [ $rc = 2 ]; then
+		[ "$2" = 1 ] && skip "$1" "not in this kernel (kmem-knob: 6.9+)"
+	else
+		not_ok "$1: load failed"
+	fi
+	return 1
+}
