@@ -124,13 +124,9 @@ left_behind() {
 # give_back: A offlined and unbound with nothing left; prints "" or what
 # went wrong.
 give_back() {
-	local d=/sys/bus/dax/devices/$A start end bs b a
+	local b
 	if [ "$(dax_driver "$A")" = kmem ]; then
-		start=$(($(cat $d/resource))) bs=$(memblock_bytes)
-		end=$((start + $(cat $d/size)))
-		for b in /sys/devices/system/memory/memory[0-9]*; do
-			a=$((${b##*memory} * bs))
-			[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] || continue
+		for b in $(dax_block_dirs "$A"); do
 			[ "$(cat "$b/state")" = offline ] || echo offline >"$b/state" 2>/dev/null ||
 				{ echo "${b##*/} would not go offline"; return 0; }
 		done

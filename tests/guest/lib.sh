@@ -133,34 +133,35 @@ memblock_bytes() {
 
 # range_memblocks START END: memory blocks (any node, any state) that start
 # in [START, END).  Addresses in any form bash arithmetic takes (0x...).
-range_memblocks() {
-	local start=$(($1)) end=$(($2)) bs n=0 b a
+range_memblocks() { range_block_dirs "$1" "$2" | wc -l; }
+
+# range_block_dirs START END: the sysfs directories of those blocks.
+range_block_dirs() {
+	local start=$(($1)) end=$(($2)) bs b a
 	bs=$(memblock_bytes)
 	for b in /sys/devices/system/memory/memory[0-9]*; do
 		a=$((${b##*memory} * bs))
-		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] && n=$((n + 1))
+		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] && echo "$b"
 	done
-	echo "$n"
+	return 0
 }
 
-# dax_memblocks DEV: memory blocks present inside the dax device's span.
-# dax_online_memblocks DEV: those of them that are online.
+# dax_block_dirs DEV: the directories of the memory blocks present inside
+# the dax device's span.
+# dax_memblocks DEV: how many; dax_online_memblocks DEV: of them online.
 # dax_fit_memblocks DEV: whole blocks that fit in the span, i.e. what kmem
-# can add after aligning both ends.  Both take the span as resource +
-# size, which is exact for the single-range devices of our recipes.
-dax_memblocks() {
+# can add after aligning both ends.  All take the span as resource + size,
+# which is exact for the single-range devices of our recipes.
+dax_block_dirs() {
 	local d=/sys/bus/dax/devices/$1 start
-	start=$(cat "$d/resource")
-	range_memblocks "$start" $((start + $(cat "$d/size")))
+	start=$(($(cat "$d/resource")))
+	range_block_dirs "$start" $((start + $(cat "$d/size")))
 }
+dax_memblocks() { dax_block_dirs "$1" | wc -l; }
 dax_online_memblocks() {
-	local d=/sys/bus/dax/devices/$1 start end bs n=0 b a
-	start=$(($(cat "$d/resource"))) bs=$(memblock_bytes)
-	end=$((start + $(cat "$d/size")))
-	for b in /sys/devices/system/memory/memory[0-9]*; do
-		a=$((${b##*memory} * bs))
-		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] &&
-			[ "$(cat "$b/state")" = online ] && n=$((n + 1))
+	local b n=0
+	for b in $(dax_block_dirs "$1"); do
+		[ "$(cat "$b/state")" = online ] && n=$((n + 1))
 	done
 	echo "$n"
 }
