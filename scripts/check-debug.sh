@@ -19,19 +19,11 @@ t0=$(date +%s)
 mkdir -p "$KMM_TOP/build"
 log=$KMM_TOP/build/check-debug.log
 echo "TAP version 13"
-if ! "$KMM_TOP/scripts/setup.sh" >"$KMM_TOP/build/check-debug-setup.log" 2>&1; then
-	tail -n 30 "$KMM_TOP/build/check-debug-setup.log" | sed 's/^/# /'
-	echo "not ok 1 - setup (scripts/setup.sh)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+"$KMM_TOP/scripts/setup.sh" >"$KMM_TOP/build/check-debug-setup.log" 2>&1 ||
+	kmm_tap_abort "setup (scripts/setup.sh)" "$KMM_TOP/build/check-debug-setup.log"
 t1=$(date +%s)
-rel=$("$KMM_TOP/scripts/debug-kernel.sh" 2>"$KMM_TOP/build/debug-kernel.log") || {
-	tail -n 30 "$KMM_TOP/build/debug-kernel.log" | sed 's/^/# /'
-	echo "not ok 1 - the debug kernel (scripts/debug-kernel.sh)"
-	echo "0 passed, 1 failed"
-	exit 1
-}
+rel=$("$KMM_TOP/scripts/debug-kernel.sh" 2>"$KMM_TOP/build/debug-kernel.log") ||
+	kmm_tap_abort "the debug kernel (scripts/debug-kernel.sh)" "$KMM_TOP/build/debug-kernel.log"
 dir=$(dirname "$(readlink -f "/usr/src/linux-headers-$rel")")
 t2=$(date +%s)
 echo "# debug kernel $rel: $((t2 - t1)) s here (a build from nothing took $(cat "$dir/build-seconds") s)"

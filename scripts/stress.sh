@@ -19,12 +19,8 @@ set -uo pipefail
 t0=$(date +%s)
 log=$KMM_TOP/build/stress.log
 mkdir -p "$KMM_TOP/build"
-if ! "$KMM_TOP/scripts/setup.sh" >"$KMM_TOP/build/stress-setup.log" 2>&1; then
-	tail -n 30 "$KMM_TOP/build/stress-setup.log" | sed 's/^/# /'
-	echo "not ok - setup (scripts/setup.sh)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+"$KMM_TOP/scripts/setup.sh" >"$KMM_TOP/build/stress-setup.log" 2>&1 ||
+	kmm_tap_abort "setup (scripts/setup.sh)" "$KMM_TOP/build/stress-setup.log"
 "$KMM_TOP/tests/run.sh" -S stress "$@" | tee "$log"
 pass=$(grep -c '^ok ' "$log")
 fail=$(grep -c '^not ok ' "$log")
