@@ -129,8 +129,8 @@ trace_phase() {
 			# What is left of daxctl: its own code, its sysfs reads,
 			# and system calls not traced (all its traced ones enter
 			# the kernel through these).
-			own = run_us - kid_us - us["new_id_store"] - us["bind_store"] -
-				us["device_online"] - us["device_offline"]
+			own = run_us - kid_us - us["new_id_store"] - us["bind_store"]
+			own -= us["device_online"] + us["device_offline"]
 			if (runs) printf "%s fn=daxctl-own calls=%d us=%d\n", head, runs, own
 			for (f in execs) printf "%s fn=exec:%s calls=%d us=0\n", head, f, execs[f]
 			for (f in calls) printf "%s fn=%s calls=%d us=%d\n", head, f, calls[f], us[f]
