@@ -5,7 +5,8 @@
 # scripts/bench-trace.sh on stdout, one per kernel and size.  A row is a
 # phase's function (or "wall": the phase as the user waits for it;
 # "daxctl": daxctl's lifetime; "daxctl-children": the processes daxctl
-# started; "exec:NAME": programs run); a cell is the median over the runs of its time in ms (min-max)
+# started; "sys:NAME": daxctl in that system call; "daxctl-user": daxctl
+# outside the kernel; "exec:NAME": programs run); a cell is the median over the runs of its time in ms (min-max)
 # and of its calls.  A function a run did not reach counts as 0 there.
 # Rows under 0.5 ms for every driver are left out.
 set -euo pipefail

@@ -12,9 +12,9 @@
 # events account for the processes that daxctl starts (the modprobe.d rule
 # that libkmod runs for it).  Every function's calls and time per phase
 # become "# TRACE ... fn=NAME calls=N us=T" lines for scripts/bench-trace.sh;
-# "fn=wall" is the phase's wall time, "fn=daxctl" daxctl's lifetime and
-# "fn=daxctl-children" that of the processes daxctl started, "fn=daxctl-own"
-# the rest of daxctl, outside the traced sysfs writes.  Nothing
+# "fn=wall" is the phase's wall time, "fn=daxctl" daxctl's lifetime,
+# "fn=daxctl-children" that of the processes daxctl started, "fn=sys:NAME"
+# daxctl's time in a system call, and "fn=daxctl-user" the rest of it.  Nothing
 # here asserts a timing.
 set -euo pipefail
 . /kmm/lib.sh
@@ -73,8 +73,14 @@ trace_setup() {
 	echo 1 >$tr/options/funcgraph-abstime
 	echo 1 >$tr/options/funcgraph-tail
 	echo 0 >$tr/options/funcgraph-irqs
-	for f in sched_process_fork sched_process_exec sched_process_exit; do
-		echo 1 >$tr/events/sched/$f/enable
+	echo 1 >$tr/options/funcgraph-proc
+	# Events of this shell and what it starts: process lifetimes and
+	# daxctl's system calls.
+	echo $$ >$tr/set_event_pid
+	echo 1 >$tr/options/event-fork
+	for f in sched/sched_process_fork sched/sched_process_exec \
+		sched/sched_process_exit raw_syscalls/sys_enter raw_syscalls/sys_exit; do
+		echo 1 >$tr/events/$f/enable
 	done
 }
 
@@ -93,6 +99,15 @@ trace_phase() {
 	awk -v head="TRACE kver=$(uname -r) gib=$gib driver=$drv rep=$rep phase=$name" \
 		-v wall="$(secs "$t0" "$t1")" -v me=$$ '
 		function dur(s) { return s ~ /us$/ ? s + 0 : -1 }
+		BEGIN {
+			n = split("0 read 1 write 2 open 3 close 4 stat 5 fstat 6 lstat 8 lseek " \
+				"9 mmap 10 mprotect 11 munmap 12 brk 13 rt_sigaction " \
+				"14 rt_sigprocmask 16 ioctl 17 pread64 21 access 56 clone " \
+				"59 execve 61 wait4 72 fcntl 79 getcwd 89 readlink " \
+				"217 getdents64 231 exit_group 257 openat 262 newfstatat " \
+				"267 readlinkat 302 prlimit64 318 getrandom 332 statx 435 clone3", a, " ")
+			for (i = 1; i < n; i += 2) scname[a[i]] = a[i + 1]
+		}
 		# What daxctl starts (libkmod running the modprobe.d rule),
 		# from fork to exit; and daxctl itself.
 		/sched_process_fork:/ {
@@ -114,10 +129,27 @@ trace_phase() {
 			match($0, / pid=[0-9]+/)
 			if (f == "daxctl") daxctl[substr($0, RSTART + 5, RLENGTH - 5)] = 1
 		}
-		# "NAME();" (a leaf) and "} /* NAME */" carry the duration.
+		# The system calls of daxctl, from entry to exit; the pid is the
+		# end of the "comm-pid" column.
+		/sys_enter: NR / || /sys_exit: NR / {
+			split($0, col, "|")
+			if (!match(col[2], /-[0-9]+ *$/)) next
+			p = substr(col[2], RSTART + 1, RLENGTH - 1) + 0
+			if (!(p in daxctl)) next
+			match($0, /NR [0-9]+/); nr = substr($0, RSTART + 3, RLENGTH - 3)
+			if ($0 ~ /sys_enter/) { entered[p] = $1; next }
+			if (!(p in entered)) next
+			sc = (nr in scname) ? scname[nr] : "nr" nr
+			scalls[sc]++; sus[sc] += ($1 - entered[p]) * 1e6
+			sys_us += ($1 - entered[p]) * 1e6
+			delete entered[p]
+			next
+		}
+		# "NAME();" (a leaf) and "} /* NAME */" carry the duration, in
+		# the column before the name.
 		/\|/ && (/\(\);/ || /\/\* [^:]+ \*\/$/) {
 			n = split($0, col, "|")
-			d = col[2]; gsub(/[ !#*@$+]/, "", d); sub(/^[0-9]+\)/, "", d)
+			d = col[n - 1]; gsub(/[ !#*@$+]/, "", d); sub(/^[0-9]+\)/, "", d)
 			fn = col[n]; gsub(/[ {}();]|\/\*|\*\//, "", fn)
 			if (d !~ /us$/ || fn == "") next
 			calls[fn]++; us[fn] += dur(d)
@@ -126,12 +158,10 @@ trace_phase() {
 			printf "%s fn=wall calls=1 us=%d\n", head, wall * 1e6
 			printf "%s fn=daxctl calls=%d us=%d\n", head, runs, run_us
 			printf "%s fn=daxctl-children calls=%d us=%d\n", head, kids, kid_us
-			# What is left of daxctl: its own code, its sysfs reads,
-			# and system calls not traced (all its traced ones enter
-			# the kernel through these).
-			own = run_us - kid_us - us["new_id_store"] - us["bind_store"]
-			own -= us["device_online"] + us["device_offline"]
-			if (runs) printf "%s fn=daxctl-own calls=%d us=%d\n", head, runs, own
+			# daxctl outside the kernel: its own code, and waiting
+			# for a CPU.
+			if (runs) printf "%s fn=daxctl-user calls=%d us=%d\n", head, runs, run_us - sys_us
+			for (f in scalls) printf "%s fn=sys:%s calls=%d us=%d\n", head, f, scalls[f], sus[f]
 			for (f in execs) printf "%s fn=exec:%s calls=%d us=0\n", head, f, execs[f]
 			for (f in calls) printf "%s fn=%s calls=%d us=%d\n", head, f, calls[f], us[f]
 		}' $tr/trace | sed 's/^/# /'
