@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The kernel's own online policy, as users meet it: nothing is pinned but
-# what a case names.  udevd runs (KMM_UDEV=1) and kmem_mom is installed with
-# its modprobe.d and udev rules, as on a host.  KMM_CASES lists the cases,
+# what a case names, and kmem-mom list must say what was measured.  udevd
+# runs (KMM_UDEV=1) and kmem_mom is installed with its modprobe.d and udev
+# rules, as on a host.  KMM_CASES lists the cases,
 # comma-separated, each DRIVER:POLICY:PLACEMENT, run in order in this guest:
 #   DRIVER     kmem     the in-tree kmem (kmem_mom not installed)
 #              mom      kmem_mom, online=kernel (the default)
@@ -138,6 +139,21 @@ bind() { # bind TAG
 	udev_settle
 }
 
+# check_tool TAG MOM ZONES SYSFS: kmem-mom, the command, says what was
+# measured: the driver, the blocks and their zones, and kmem_mom's memmap
+# blocks on the device, in RAM and in other hot-added memory.
+check_tool() {
+	local j drv=kmem
+	[ -z "$2" ] || drv=kmem_mom
+	j=$(kmem-mom list -d "$dev" 2>/tmp/km.err | jq -c '.[0]') ||
+		{ not_ok "$1 kmem-mom list -d $dev" "$(cat /tmp/km.err)"; return 0; }
+	check_eq "$1 kmem-mom list: driver, blocks (movable normal offline)" \
+		"$drv $n $3" \
+		"$(jq -r '"\(.driver) \(.memory.blocks) \(.memory.movable_blocks) \(.memory.normal_blocks) \(.memory.offline_blocks)"' <<<"$j")"
+	[ -z "$2" ] || check_eq "$1 kmem-mom list: memmap blocks device/ram/hotplug" "$4" \
+		"$(jq -r '.kmem_mom | "\(.memmap_device_blocks)/\(.memmap_ram_blocks)/\(.memmap_hotplug_blocks)"' <<<"$j")"
+}
+
 stuck=
 rows=()
 run_case() { # run_case DRIVER POLICY PLACEMENT
@@ -207,6 +223,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 				"$(dmesg_count "$dev: the kernel's online policy put $n of $n memory block\\(s\\) in ZONE_NORMAL.*online=movable")"
 		fi
 	fi
+	check_tool "$t" "$mom" "$zones" "$sysfs"
 	# What the memmap measures to, online blocks only (offline ones are not
 	# in MemTotal, and a memmap on the device is counted as they online).
 	if [ "${zones##* }" = 0 ] && [ -n "$mom" ]; then
