@@ -34,7 +34,8 @@ trace_functions() {
 	cat <<-EOT
 		new_id_store bind_store unbind_store dax_bus_probe dax_bus_remove
 		device_online device_offline memory_subsys_online memory_subsys_offline
-		add_memory_driver_managed add_memory_resource remove_memory
+		add_memory_driver_managed __add_memory_driver_managed
+		add_memory_resource remove_memory
 		offline_and_remove_memory try_remove_memory __remove_memory
 		mem_hotplug_begin mem_hotplug_done lock_device_hotplug_sysfs
 		register_memory_resource release_mem_region_adjustable
