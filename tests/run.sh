@@ -66,7 +66,7 @@ scenarios=(
 	# is a guest's last.
 	"allocfail-multi|tests/guest/allocfail.sh|multi|$mom|sets=debug injected timeout=1200"
 	"policy-debug-hmem|tests/guest/policy.sh|hmem|$mom|sets=debug series=6.12 timeout=900 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,movable:booted:auto,mom:booted:ram"
-	"cycles-50|tests/guest/cycles.sh|hmem|$mom|sets=debug env=KMM_CYCLES=50 timeout=600"
+	"cycles-50|tests/guest/cycles.sh|hmem|$mom|sets=debug env=KMM_CYCLES=50 timeout=1200"
 	"policy-debug-cxl|tests/guest/policy.sh|cxl|$mom|sets=debug series=6.12 timeout=900 $cases_env=movable:booted:device,mom:online_movable:ram,mom:booted:device"
 	"policy-debug-pmem|tests/guest/policy.sh|pmem||sets=debug series=6.12 timeout=900 $cases_env=movable:booted:fallback,mom:online_movable:ram,mom:booted:auto"
 	"bind-hmem|tests/guest/bind.sh|hmem|$mom|env=KMM_HMAT=dram env=KMM_AUTO_WHY=fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device sets=check,debug"
