@@ -9,9 +9,10 @@
 # KASAN, lockdep, DEBUG_VM, list debugging and KFENCE (all print BUG: or
 # WARNING:), and each guest ends with a kmemleak scan.
 #   check-debug.sh [-s SCENARIO]...   (passed on to tests/run.sh)
-# TAP on stdout; the last line is "N passed, N failed".  The summary goes
-# to results/debug/summary.md (scripts/debug-report.sh), with the commit it
-# was measured on.
+# TAP on stdout; the last line is "N passed, N failed".  Each guest run is
+# recorded in results/debug/runs.tsv with the commit it ran on (a run of
+# some scenarios replaces only their rows), and results/debug/summary.md
+# adds the record up (scripts/debug-report.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -1,11 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# debug-report.sh REL: results/debug/summary.md from the last make
-# check-debug on the debug kernel REL (build/check-debug.log, the guests'
-# consoles and TAP under build/REL/guest/): kernel, config hash, commit,
-# what the debug options reported, every guest run (and any the run did not
-# finish), and the allocation-failure sweeps.
+# debug-report.sh REL: record the last make check-debug on the debug kernel
+# REL (build/check-debug.log, the guests' consoles and TAP under
+# build/REL/guest/) and write results/debug/summary.md.
+#
+# The record is kept per guest run, so that a run of some scenarios (-s)
+# replaces only their rows: results/debug/runs.tsv has one row per guest
+# (result, seconds, the commit and day it ran on, and what each debug
+# option reported on its console), results/debug/allocfail.tsv the sweeps
+# of the last allocation-failure guest.  The summary adds them up, and
+# names the guests of the debug set that have no row.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -14,43 +19,70 @@ log=$KMM_TOP/build/check-debug.log
 guests=$KMM_TOP/build/$rel/guest
 dir=$(dirname "$(readlink -f "/usr/src/linux-headers-$rel")")
 [ -f "$log" ] || kmm_die "$log missing: run make check-debug"
-
-# reports REGEX: console lines matching it, over every guest.
-reports() { cat "$guests"/*/console.log 2>/dev/null | tr -d '\r' | grep -cE "$1" || true; }
-pass=$(grep -c '^ok ' "$log")
-fail=$(grep -c '^not ok ' "$log")
-planned=$("$KMM_TOP/tests/run.sh" -S debug -k "$rel" -l | cut -d' ' -f2)
-ran=$(sed -n 's/^\(not \)\{0,1\}ok [0-9]* - [^ ]* \([^ ]*\).*/\2/p' "$log")
-missing=$(comm -23 <(sort <<<"$planned") <(sort <<<"$ran") | tr '\n' ' ')
-
 out=$KMM_TOP/results/debug
+runs=$out/runs.tsv
 mkdir -p "$out"
+
+# What each debug option prints, as console regexes, in the column order of
+# runs.tsv.  kmemleak is counted from the guest's own scan in its TAP.  A
+# failed offline's "page dumped because: unmovable page" is the kernel's
+# report of a busy block, not a DEBUG_VM one (those name the VM_ check).
+kinds=(KASAN lockdep DEBUG_VM "list debugging" KFENCE "sleeping in atomic context"
+	"any other WARNING/BUG/Oops")
+regexes=('BUG: KASAN'
+	'possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|bad unlock balance'
+	'VM_BUG_ON|VM_WARN|BUG: Bad page'
+	'list_add corruption|list_del corruption'
+	'BUG: KFENCE'
+	'sleeping function called from invalid context'
+	'WARNING:|BUG:|Oops')
+
+commit=$(git -C "$KMM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+day=$(date -u -r "$log" +%Y-%m-%d)
+header='guest	result	seconds	commit	day	kmemleak (unreferenced objects after the test)'
+for k in "${kinds[@]}"; do header+="	$k"; done
+[ -s "$runs" ] || echo "$header" >"$runs"
+
+# This run's guests replace their rows.
+sed -n 's/^\(not ok\|ok\) [0-9]* - [^ ]* \([^ ]*\)\( (\([0-9]*\) s.*)\)\{0,1\}$/\2 \1 \4/p' "$log" |
+	sed 's/^\([^ ]*\) not ok/\1 fail/; s/^\([^ ]*\) ok/\1 ok/' |
+	while read -r name result secs; do
+		row="$name	$result	${secs:--}	$commit	$day"
+		row+="	$(tr -d '\r' <"$guests/$name/tap.log" 2>/dev/null |
+			awk '/^# kmemleak: [0-9]+ unreferenced/ { s += $3 } END { print s + 0 }')"
+		for re in "${regexes[@]}"; do
+			row+="	$(tr -d '\r' <"$guests/$name/console.log" 2>/dev/null | grep -cE "$re")"
+		done
+		awk -F'\t' -v n="$name" '$1 != n' "$runs" >"$runs.new"
+		echo "$row" >>"$runs.new"
+		mv "$runs.new" "$runs"
+	done
+if grep -q '^    # allocfail|' "$log"; then
+	grep -h '^    # allocfail|' "$log" | cut -d'|' -f2- | tr '|' '\t' >"$out/allocfail.tsv"
+fi
+
+planned=$("$KMM_TOP/tests/run.sh" -S debug -k "$rel" -l | cut -d' ' -f2)
+missing=$(comm -23 <(sort <<<"$planned") <(tail -n +2 "$runs" | cut -f1 | sort) | tr '\n' ' ')
 {
 	echo "# make check-debug"
 	echo
 	echo "- kernel: $rel, from Debian's linux-source-6.12 $(basename "$dir" | sed 's/-[0-9a-f]*$//')," \
 		"config options hash ${dir##*-} (tests/debug/kmem_mom-debug.config)"
-	echo "- commit: $(git -C "$KMM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)," \
-		"$(date -u -r "$log" +%Y-%m-%d)"
-	echo "- the kernel's build from nothing: $(cat "$dir/build-seconds") s on 2 cores; guest runs:" \
-		"$(cat "$KMM_TOP/build/check-debug.seconds" 2>/dev/null || echo '?') s, two at a time"
-	echo "- guest runs: $pass passed, $fail failed, of $(wc -w <<<"$planned") in the debug set${missing:+; not finished: $missing}"
+	echo "- the kernel's build from nothing: $(cat "$dir/build-seconds") s on 2 cores; the last" \
+		"run's guests: $(cat "$KMM_TOP/build/check-debug.seconds" 2>/dev/null || echo '?') s, two at a time"
+	awk -F'\t' -v n="$(wc -w <<<"$planned")" -v m="$missing" 'NR > 1 { r[$2]++ }
+		END { printf "- guest runs: %d passed, %d failed, of %d in the debug set%s\n",
+			r["ok"], r["fail"], n, m == "" ? "" : "; no run yet: " m }' "$runs"
 	echo
-	echo "| report | count |"
+	echo "| report, over the last run of every guest | count |"
 	echo "|---|---|"
-	echo "| KASAN | $(reports 'BUG: KASAN') |"
-	echo "| lockdep | $(reports 'possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|bad unlock balance') |"
-	echo "| kmemleak (unreferenced objects after each guest's test) | $(cat "$guests"/*/tap.log 2>/dev/null | tr -d '\r' |
-		awk '/^# kmemleak: [0-9]+ unreferenced/ { s += $3 } END { print s + 0 }') |"
-	echo "| DEBUG_VM | $(reports 'VM_BUG_ON|page dumped because|BUG: Bad page') |"
-	echo "| list debugging | $(reports 'list_add corruption|list_del corruption') |"
-	echo "| KFENCE | $(reports 'BUG: KFENCE') |"
-	echo "| sleeping in atomic context | $(reports 'sleeping function called from invalid context') |"
-	echo "| any other WARNING/BUG/Oops | $(reports 'WARNING:|BUG:|Oops') |"
+	awk -F'\t' 'NR == 1 { for (i = 6; i <= NF; i++) name[i] = $i; nf = NF; next }
+		{ for (i = 6; i <= NF; i++) s[i] += $i }
+		END { for (i = 6; i <= nf; i++) printf "| %s | %d |\n", name[i], s[i] }' "$runs"
 	echo
-	echo "| guest run | result | seconds |"
-	echo "|---|---|---|"
-	sed -n 's/^\(not ok\|ok\) [0-9]* - [^ ]* \([^ ]*\)\( (\([0-9]*\) s.*)\)\{0,1\}$/| \2 | \1 | \4 |/p' "$log"
+	echo "| guest run | result | seconds | commit | day |"
+	echo "|---|---|---|---|---|"
+	tail -n +2 "$runs" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5 }'
 	echo
 	echo "Allocation-failure sweeps (tests/guest/allocfail.sh): a clean run counts"
 	echo "the allocations of the write to bind or unbind; each attempt then fails"
@@ -58,7 +90,7 @@ mkdir -p "$out"
 	echo
 	echo "| sweep | allocations | attempts | failures injected | distinct call sites | of them with kmem_mom on the stack | binds failed | succeeded | degraded |"
 	echo "|---|---|---|---|---|---|---|---|---|"
-	grep -h '^    # allocfail|' "$log" | cut -d'|' -f2- |
-		awk -F'|' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
+	awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' \
+		"$out/allocfail.tsv" 2>/dev/null
 } >"$out/summary.md"
-cat "$out/summary.md" | sed 's/^/# /'
+sed 's/^/# /' "$out/summary.md"
