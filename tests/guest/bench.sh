@@ -41,7 +41,7 @@ dram_parts_delta() {
 		$1 == "slab" { slab = d } $1 == "percpu" { pcpu = d }
 		$1 ~ /^cache:/ && d > 0 { print d, substr($1, 7) > "/tmp/caches" }
 		END { printf "slab_kb=%d percpu_kb=%d top_caches=", slab, pcpu }' "$1" "$2"
-	sort -rn /tmp/caches 2>/dev/null | head -n 3 | awk '{ printf "%s%s:%d", NR > 1 ? "," : "", $2, $1 }'
+	sort -rn /tmp/caches 2>/dev/null | head -n 3 | awk '{ printf "%s%s:%d", (NR > 1 ? "," : ""), $2, $1 }'
 	rm -f /tmp/caches
 }
 
