@@ -31,14 +31,15 @@ while [ $# -gt 0 ]; do
 done
 mkdir -p "$out" "$KMM_TOP/build/bench-trace"
 tsv=$out/trace.tsv
-printf 'kernel\tgib\tdriver\trep\tphase\tfn\tcalls\tus\n' >"$tsv"
+fields=(gib driver rep phase fn calls us)
+(IFS=$'\t'; echo "kernel	${fields[*]}") >"$tsv"
 
 for kname in $kernels; do
 	kver=${!kname}
 	ov=$("$KMM_TOP/scripts/stage.sh" "$kver")
 	rootfs=$(kmm_rootfs_for "$kver")
-	drv=${drivers:-kmem,mom0,mom1}
-	[ -n "$drivers" ] || ! kmm_kver_at_least "$kver" 6.9 || drv=kmem,kmem-knob,mom0,mom1
+	drv=$drivers
+	[ -n "$drv" ] || drv=$(kmm_bench_drivers "$kver" | tr ' ' ,)
 	for gib in $sizes; do
 		o=$KMM_TOP/build/bench-trace/$kver-$gib
 		kmm_log "$kver: $gib GiB, $drv, $reps run(s) each, traced"
@@ -47,10 +48,7 @@ for kname in $kernels; do
 			--overlay "$ov" --timeout $((900 + reps * 240)) \
 			--append "memory_hotplug.memmap_on_memory=1 KMM_BENCH_REPS=$reps KMM_BENCH_DRIVERS=$drv" \
 			--out "$o" >"$o.tap" 2>"$o.err" || kmm_log "$kver $gib GiB: the guest failed (see $o.tap)"
-		sed -n 's/^# TRACE //p' "$o.tap" | awk -v k="$kname" '{
-			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = substr($i, length(kv[1]) + 2) }
-			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k, v["gib"], v["driver"], v["rep"],
-				v["phase"], v["fn"], v["calls"], v["us"] }' >>"$tsv"
+		kmm_kv_rows TRACE "$kname" "${fields[@]}" <"$o.tap" >>"$tsv"
 	done
 done
 

@@ -41,7 +41,10 @@ mkdir -p "$out"
 work=$KMM_TOP/build/bench
 mkdir -p "$work"
 raw=$out/raw.tsv
-printf 'kernel\tgib\tdriver\trep\tstatus\tadd_s\tremove_s\tdram_kb\tnode1_total_kb\tunmanaged_pages\tonline_blocks\tmemmap_pages\tdram_left_kb\twhy\tblock_mib\tslab_kb\tpercpu_kb\ttop_caches\n' >"$raw"
+# raw.tsv's columns after the kernel: the fields of the guest's RESULT lines.
+fields=(gib driver rep status add_s remove_s dram_kb node1_total_kb unmanaged_pages
+	online_blocks memmap_pages dram_left_kb why block_mib slab_kb percpu_kb top_caches)
+(IFS=$'\t'; echo "kernel	${fields[*]}") >"$raw"
 
 # run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS: one guest, its results
 # appended to raw.tsv under LABEL.
@@ -57,13 +60,7 @@ run_guest() {
 		--append "memory_hotplug.memmap_on_memory=1 KMM_BENCH_REPS=$r KMM_BENCH_DRIVERS=$drv" \
 		--out "$o" >"$o.tap" 2>"$o.err" || true
 	if grep -q '^# RESULT ' "$o.tap"; then
-		sed -n 's/^# RESULT //p' "$o.tap" | awk -v k="$label" '{
-			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = substr($i, length(kv[1]) + 2) }
-			printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k, v["gib"],
-				v["driver"], v["rep"], v["status"], v["add_s"], v["remove_s"], v["dram_kb"],
-				v["node1_total_kb"], v["unmanaged_pages"], v["online_blocks"],
-				v["memmap_pages"], v["dram_left_kb"], v["why"], v["block_mib"],
-				v["slab_kb"], v["percpu_kb"], v["top_caches"] }' >>"$raw"
+		kmm_kv_rows RESULT "$label" "${fields[@]}" <"$o.tap" >>"$raw"
 	else
 		# No result: the guest died.  Say how, from its console.
 		why=$(grep -m1 -E 'WARNING:|BUG:|Kernel panic|Out of memory' "$o/console.log" 2>/dev/null |
@@ -78,9 +75,7 @@ run_sizes() {
 	local kname=$1 label=$2 boot=$3 kver drivers gib drv r
 	shift 3
 	kver=${!kname}
-	drivers="kmem mom0 mom1 auto"
-	# The in-tree kmem's own per-device switch exists from 6.9.
-	kmm_kver_at_least "$kver" 6.9 && drivers="kmem kmem-knob mom0 mom1 auto"
+	drivers="$(kmm_bench_drivers "$kver") auto"
 	for gib in "$@"; do
 		# Up to 16 GiB every driver runs in the same guest, interleaved;
 		# beyond, the memmap in RAM outgrows node0 (1 GiB) and may take

@@ -46,6 +46,34 @@ kmm_kernels_env() {
 	. "$f"
 }
 
+# kmm_kv_rows TAG LABEL FIELD...: the "# TAG k=v ..." lines of the TAP on
+# stdin as tab-separated rows: LABEL, then the value of each FIELD (empty
+# where a line has none).  How the benchmark guests report to the host.
+kmm_kv_rows() {
+	local tag=$1 label=$2
+	shift 2
+	sed -n "s/^# $tag //p" | awk -v label="$label" -v fields="$*" '
+		BEGIN { nf = split(fields, f, " ") }
+		{
+			delete v
+			for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = substr($i, length(kv[1]) + 2) }
+			row = label
+			for (i = 1; i <= nf; i++) row = row "\t" v[f[i]]
+			print row
+		}'
+}
+
+# kmm_bench_drivers KVER: the drivers a benchmark compares on KVER (see
+# tests/guest/benchlib.sh): the in-tree kmem, its own per-device switch
+# from 6.9 on, and kmem_mom with the memmap in RAM and on the device.
+kmm_bench_drivers() {
+	if kmm_kver_at_least "$1" 6.9; then
+		echo kmem kmem-knob mom0 mom1
+	else
+		echo kmem mom0 mom1
+	fi
+}
+
 # kmm_kver_at_least KVER X.Y: the release KVER is X.Y or newer.
 kmm_kver_at_least() {
 	[ "$(printf '%s\n%s\n' "$2" "${1%%-*}" | sort -V | head -n1)" = "$2" ]

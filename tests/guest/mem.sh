@@ -301,12 +301,8 @@ check_drift() {
 # dax_zones DEV: the device's blocks as "MOVABLE NORMAL OFFLINE", from each
 # block's state and valid_zones (an online block's is the zone it is in).
 dax_zones() {
-	local d=/sys/bus/dax/devices/$1 start end bs b a mv=0 nm=0 off=0
-	start=$(($(cat "$d/resource"))) bs=$(memblock_bytes)
-	end=$((start + $(cat "$d/size")))
-	for b in /sys/devices/system/memory/memory[0-9]*; do
-		a=$((${b##*memory} * bs))
-		[ "$a" -ge "$start" ] && [ "$a" -lt "$end" ] || continue
+	local b mv=0 nm=0 off=0
+	for b in $(dax_block_dirs "$1"); do
 		if [ "$(cat "$b/state")" != online ]; then
 			off=$((off + 1))
 		elif [ "$(cat "$b/valid_zones")" = Movable ]; then
