@@ -28,7 +28,7 @@ mkdir -p "$out"
 # failed offline's "page dumped because: unmovable page" is the kernel's
 # report of a busy block, not a DEBUG_VM one (those name the VM_ check).
 kinds=(KASAN lockdep DEBUG_VM "list debugging" KFENCE "sleeping in atomic context"
-	"any other WARNING/BUG/Oops")
+	"any WARNING/BUG/Oops, the above included")
 regexes=('BUG: KASAN'
 	'possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|bad unlock balance'
 	'VM_BUG_ON|VM_WARN|BUG: Bad page'
