@@ -10,7 +10,8 @@ out=${2:?usage: bench-report.sh RAW.tsv OUTDIR}
 # One summary row per kernel/size/driver, tab-separated, in run order:
 # kernel gib driver ok/runs dram-MiB-per-GiB capacity-MiB memmap-% waste-MiB
 # add(med lo hi) remove(med lo hi) dram-MiB both(med lo hi) block-MiB
-# dram-KiB-per-block slab-KiB-per-block percpu-KiB-per-block top-caches.
+# dram-KiB-per-block slab-KiB-per-block percpu-KiB-per-block top-caches
+# page-table-KiB-per-block.
 summary=$out/summary.tsv
 awk -F'\t' '
 function median(list,   n, a, i, j, t) {
@@ -35,7 +36,8 @@ NR == 1 { next }
 		both[key] = both[key] " " ($6 + $7)
 		bmib[key] = $15; blocks[key] = blocks[key] " " $11
 		slab[key] = slab[key] " " $16; pcpu[key] = pcpu[key] " " $17
-		if ($18 != "") caches[key] = $18
+		pt[key] = pt[key] " " $18
+		if ($19 != "") caches[key] = $19
 		dram[key] = dram[key] " " $8; total[key] = total[key] " " $9
 		unm[key] = unm[key] " " $10
 	} else {
@@ -47,7 +49,7 @@ END {
 		split(order[i], k, SUBSEP)
 		key = order[i]; gib = k[2]
 		if (okn[key] == 0) {
-			printf "%s\t%s\t%s\t0/%d\t\t\t\t\t\t\t\t\t%s\t\t\t\t\t\t\t\t\t\n", k[1], gib, k[3], runs[key], why[key]
+			printf "%s\t%s\t%s\t0/%d\t\t\t\t\t\t\t\t\t%s\t\t\t\t\t\t\t\t\t\t\n", k[1], gib, k[3], runs[key], why[key]
 			continue
 		}
 		d = median(dram[key]); t = median(total[key]); u = median(unm[key])
@@ -55,14 +57,15 @@ END {
 		spent_mib = (gib * 1048576 - t) / 1024
 		extra = spent_mib - ((u > 0) ? gib * 16 : 0)
 		nb = median(blocks[key])
-		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%s\t%.1f\t%.1f\t%.1f\t%s\n",
+		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.2f\n",
 			k[1], gib, k[3], okn[key], runs[key], d / 1024 / gib, spent_mib,
 			memmap_kb / (gib * 1048576) * 100, extra,
 			median(add[key]) / gib, lo(add[key]) / gib, hi(add[key]) / gib,
 			median(rem[key]) / gib, lo(rem[key]) / gib, hi(rem[key]) / gib, d / 1024,
 			median(both[key]) / gib, lo(both[key]) / gib, hi(both[key]) / gib, bmib[key],
 			(nb > 0 ? d / nb : 0), (nb > 0 ? median(slab[key]) / nb : 0),
-			(nb > 0 ? median(pcpu[key]) / nb : 0), caches[key]
+			(nb > 0 ? median(pcpu[key]) / nb : 0), caches[key],
+			(nb > 0 ? median(pt[key]) / nb : 0)
 	}
 }' "$raw" >"$summary"
 
@@ -74,7 +77,7 @@ END {
 		grep -qP "^$k\t[0-9]+\tkmem-knob\t" "$summary" && ref=kmem-knob
 		echo "### $k"
 		echo
-		echo "| GiB | driver | runs ok | DRAM spent, MiB per GiB | DRAM per block, KiB (of it slab, per-cpu) | device capacity spent, MiB | memmap / device (limit 1.5625 %) | waste beyond memmap, MiB | add+online, s per GiB (min-max) | vs $ref | offline+remove, s per GiB (min-max) | vs $ref | both, s per GiB (min-max) | vs $ref |"
+		echo "| GiB | driver | runs ok | DRAM spent, MiB per GiB | DRAM per block, KiB (of it slab, per-cpu, page tables) | device capacity spent, MiB | memmap / device (limit 1.5625 %) | waste beyond memmap, MiB | add+online, s per GiB (min-max) | vs $ref | offline+remove, s per GiB (min-max) | vs $ref | both, s per GiB (min-max) | vs $ref |"
 		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		awk -F'\t' -v k="$k" -v ref="$ref" '
 		function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f", a / b) : "-" }
@@ -89,8 +92,8 @@ END {
 					printf "|  | ↳ %s |  |  |  |  |  |  |  |  |  |  |  |  |\n", f[13]
 					continue
 				}
-				printf "| %s | %s | %s | %s | %s (%s, %s) | %s | %s %% | %s | %s (%s-%s) | %s | %s (%s-%s) | %s | %s (%s-%s) | %s |\n",
-					f[2], f[3], f[4], f[5], f[20], f[21], f[22], f[6], f[7], f[8],
+				printf "| %s | %s | %s | %s | %s (%s, %s, %s) | %s | %s %% | %s | %s (%s-%s) | %s | %s (%s-%s) | %s | %s (%s-%s) | %s |\n",
+					f[2], f[3], f[4], f[5], f[20], f[21], f[22], f[24], f[6], f[7], f[8],
 					f[9], f[10], f[11], ratio(f[9], ra[f[2]]),
 					f[12], f[13], f[14], ratio(f[12], rr[f[2]]),
 					f[16], f[17], f[18], ratio(f[16], rb[f[2]])
@@ -102,6 +105,28 @@ END {
 		awk -F'\t' -v k="$k" '$1 == k && $3 == "mom1" && $23 != "" { g = $2; c = $23; b = $19 }
 			END { if (g != "") printf "Largest slab growth, mom1 at %s GiB (%s MiB blocks), kB for the whole device: %s\n\n", g, b, c }' "$summary"
 	done
+	# Scale the per-block cost measured at each kernel's largest size up to
+	# a 16 TiB device: per-block DRAM times the blocks it would have at the
+	# same block size; the memmap in RAM scales by DRAM per GiB.
+	echo "### What a 16 TiB device would spend in DRAM (from the largest size measured)"
+	echo
+	echo "| kernel | block, MiB | blocks | mom1: KiB per block (measured at GiB) | mom1 | kmem-knob | memmap in RAM (kmem) |"
+	echo "|---|---|---|---|---|---|---|"
+	awk -F'\t' '
+	$5 == "" { next }
+	$3 == "mom1" { g[$1] = $2; b[$1] = $19; pb[$1] = $20; if (!($1 in seen)) { seen[$1]; ord[++n] = $1 } }
+	$3 == "kmem-knob" { kb[$1] = $20 }
+	$3 == "kmem" { km[$1] = $5 }
+	END {
+		for (i = 1; i <= n; i++) {
+			k = ord[i]; nb = 16 * 1048576 / b[k]
+			printf "| %s | %s | %d | %.1f (%s) | %.2f GiB | %s | %s |\n", k, b[k], nb, pb[k], g[k],
+				nb * pb[k] / 1048576,
+				(k in kb) ? sprintf("%.2f GiB", nb * kb[k] / 1048576) : "-",
+				(k in km) ? sprintf("%.0f GiB", km[k] * 16) : "-"
+		}
+	}' "$summary"
+	echo
 	cat <<'EOT'
 Drivers: `kmem` = in-tree kmem (memmap in system RAM); `kmem-knob` = in-tree
 kmem with its own `daxX.Y/memmap_on_memory=1` (6.9+); `mom0`/`mom1`/`auto` =
@@ -110,8 +135,9 @@ HMAT: `auto` chooses the device, and says why in the guest log).  DRAM spent = n
 free pages before minus after the hot-add, caches dropped.  Capacity spent =
 device size minus node1 MemTotal.  DRAM per block = DRAM spent over the
 memory blocks onlined; slab and per-cpu = node0's Slab and Percpu grown by
-the hot-add, over the same blocks (the rest: kernel page tables and pages
-not counted by either).  Both = add+online plus offline+remove of the same
+the hot-add, over the same blocks; page tables = those of the direct map's
+growth, from /proc/meminfo's DirectMap4k/2M/1G (the vmemmap's own tables
+add 4 KiB per 64 GiB; the rest is pages no counter names).  Both = add+online plus offline+remove of the same
 run.  Waste beyond memmap = capacity spent minus
 the 16 MiB per GiB memmap when it is on the device (goal 0).  Times are TCG
 wall clock: compare the ratios, not the seconds.

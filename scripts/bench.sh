@@ -43,7 +43,7 @@ mkdir -p "$work"
 raw=$out/raw.tsv
 # raw.tsv's columns after the kernel: the fields of the guest's RESULT lines.
 fields=(gib driver rep status add_s remove_s dram_kb node1_total_kb unmanaged_pages
-	online_blocks memmap_pages dram_left_kb why block_mib slab_kb percpu_kb top_caches)
+	online_blocks memmap_pages dram_left_kb why block_mib slab_kb percpu_kb pt_kb top_caches)
 (IFS=$'\t'; echo "kernel	${fields[*]}") >"$raw"
 
 # run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS: one guest, its results
@@ -65,7 +65,7 @@ run_guest() {
 		# No result: the guest died.  Say how, from its console.
 		why=$(grep -m1 -E 'WARNING:|BUG:|Kernel panic|Out of memory' "$o/console.log" 2>/dev/null |
 			sed 's/^\[[^]]*\] //; s/[[:space:]]\+/_/g' || true)
-		printf '%s\t%s\t%s\t1\tguest-died\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t-\n' \
+		printf '%s\t%s\t%s\t1\tguest-died\t-\t-\t-\t-\t-\t-\t-\t-\t%s\t-\t-\t-\t-\t-\n' \
 			"$label" "$gib" "$drv" "${why:-timeout}" >>"$raw"
 	fi
 }

@@ -25,22 +25,28 @@ bench_device
 diag "kernel $(uname -r); device $gib GiB; block $(($(memblock_bytes) >> 20)) MiB; reps $reps"
 
 # dram_parts: what node0's DRAM holds that a hot-add grows, in kB, one
-# "NAME KB" per line: the node's slab, the per-cpu areas, and each slab
-# cache (bytes of its slabs).  Kernel page tables are counted nowhere: they
-# are in what DRAM spent leaves unexplained.
+# "NAME KB" per line: the node's slab, the per-cpu areas, each slab cache
+# (bytes of its slabs), and the direct map by page size.  No counter holds
+# the kernel's page tables; the direct map's share follows from how much
+# of it each page size maps (DirectMap*, x86).
 dram_parts() {
 	echo "slab $(node_meminfo_kb 0 Slab)"
-	awk '/^Percpu:/ { print "percpu", $2 }' /proc/meminfo
+	awk '/^(Percpu|DirectMap[0-9]+[kMG]):/ { print tolower(substr($1, 1, length($1) - 1)), $2 }' /proc/meminfo
 	awk 'NR > 2 { printf "cache:%s %d\n", $1, $3 * $4 / 1024 }' /proc/slabinfo
 }
 
-# dram_parts_delta BEFORE AFTER: "slab_kb=N percpu_kb=N top_caches=A:kB,B:kB,C:kB".
+# dram_parts_delta BEFORE AFTER: "slab_kb=N percpu_kb=N pt_kb=N
+# top_caches=A:kB,B:kB,C:kB".  pt_kb: the page-table pages that map the
+# direct map's growth, one 4 kB table per 2 MiB mapped with 4 kB pages,
+# per 1 GiB with 2 MiB pages, per 512 GiB with 1 GiB pages.
 dram_parts_delta() {
 	awk 'NR == FNR { was[$1] = $2; next }
 		{ d = $2 - was[$1] }
 		$1 == "slab" { slab = d } $1 == "percpu" { pcpu = d }
+		$1 == "directmap4k" { pt += d / 2048 } $1 == "directmap2m" { pt += d / 1048576 }
+		$1 == "directmap1g" { pt += d / 536870912 }
 		$1 ~ /^cache:/ && d > 0 { print d, substr($1, 7) > "/tmp/caches" }
-		END { printf "slab_kb=%d percpu_kb=%d top_caches=", slab, pcpu }' "$1" "$2"
+		END { printf "slab_kb=%d percpu_kb=%d pt_kb=%.3f top_caches=", slab, pcpu, pt * 4 }' "$1" "$2"
 	sort -rn /tmp/caches 2>/dev/null | head -n 3 | awk '{ printf "%s%s:%d", (NR > 1 ? "," : ""), $2, $1 }'
 	rm -f /tmp/caches
 }
