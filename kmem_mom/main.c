@@ -16,12 +16,16 @@
 #include <linux/string.h>
 #include <linux/sysfs.h>
 #include <kmem_mom/kmem_mom.h>
+#include <kmem_mom/kmem_name.h>
 
 /*
  * Resource name for add_memory_driver_managed().  Child resources point at
  * it, so it must outlive the module if any memory stays behind.
  */
 const char *kmm_resource_name;
+
+const char kmm_version[] = KMM_VERSION;
+EXPORT_SYMBOL_GPL(kmm_version);
 struct kmm_memtiers kmm_tiers;
 bool kmm_hotremove_failed;
 

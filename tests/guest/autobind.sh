@@ -14,7 +14,7 @@ tap_plan 7
 echo offline >/sys/devices/system/memory/auto_online_blocks
 check "modprobe dax:t0 (what udev runs for a dax device)" modprobe dax:t0
 check "it loaded kmem_mom" grep -q "^kmem_mom " /proc/modules
-check "and not the in-tree kmem" bash -c '! grep -q "^kmem " /proc/modules'
+check "and not the in-tree kmem" no_in_tree_kmem
 blocks0=$(node_memblocks 1)
 dev=$(setup_device hmem) || bail_out "no hmem dax device"
 sleep 1

@@ -107,7 +107,7 @@ untouched "after the retry" "$A"
 
 # 5. The in-tree kmem already owns the name "kmem".
 check "rmmod kmem_mom" modprobe -r kmem_mom
-check "the in-tree kmem loads with --ignore-install" modprobe --ignore-install kmem
+check "the in-tree kmem loads (by its path)" load_in_tree_kmem
 dmesg_mark
 check "modprobe kmem_mom now fails" bash -c '! modprobe kmem_mom'
 check_eq "with one line that says what to do" 1 \

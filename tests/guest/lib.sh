@@ -452,6 +452,29 @@ dax_driver() {
 	return 0
 }
 
+# load_in_tree_kmem: the in-tree kmem, by its path: with kmem_mom installed
+# the name "kmem" finds kmem_mom's stand-in (see kmem_mom.conf).
+load_in_tree_kmem() {
+	insmod /lib/modules/"$(uname -r)"/kernel/drivers/dax/kmem.ko*
+}
+
+# in_tree_kmem_conf FILE: a modprobe.d file that makes this guest a host
+# without kmem_mom: "kmem" is the in-tree module, and udev's alias load
+# finds nothing else.
+in_tree_kmem_conf() {
+	printf '%s\n' "blacklist kmem_mom" \
+		'install kmem /sbin/insmod /lib/modules/$(uname -r)/kernel/drivers/dax/kmem.ko*' >"$1"
+}
+
+# no_in_tree_kmem: the in-tree kmem is not loaded.  A loaded module "kmem"
+# must be kmem_mom's stand-in for the name: it has kmem_mom's version (the
+# in-tree kmem has none) and holds a reference on kmem_mom.
+no_in_tree_kmem() {
+	[ ! -e /sys/module/kmem ] && return 0
+	[ "$(cat /sys/module/kmem/version 2>/dev/null)" = "$(cat /sys/module/kmem_mom/version 2>/dev/null)" ] &&
+		[ "$(cat /sys/module/kmem_mom/refcnt)" -ge 1 ]
+}
+
 # summary CHECK ITERATIONS LOST DRIFT: one row of the stress summary table
 # (tests/run.sh collects them).  The result column is this script's TAP
 # verdict so far.  LOST: bytes of data lost, "-" where no data is checked.

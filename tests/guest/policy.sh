@@ -78,7 +78,7 @@ use_driver() {
 	rm -f $mdir/kmem_mom.conf $mdir/kmm-case.conf
 	if [ "$1" = kmem ]; then
 		# A host without kmem_mom; udev's alias load must not find it.
-		echo "blacklist kmem_mom" >$mdir/kmm-case.conf
+		in_tree_kmem_conf $mdir/kmm-case.conf
 		return 0
 	fi
 	[ "$2" = ram ] && on=0

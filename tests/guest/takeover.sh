@@ -10,7 +10,7 @@ set -euo pipefail
 . /kmm/lib.sh
 . /kmm/mem.sh
 
-tap_plan 16
+tap_plan 20
 dev=$(setup_device hmem) || bail_out "no hmem dax device"
 devdax_park "$dev"
 echo offline >/sys/devices/system/memory/auto_online_blocks
@@ -24,7 +24,8 @@ serves() {
 	check_eq "$1: the dax driver 'kmem' is the $2 module" "$2" \
 		"$(basename "$(readlink /sys/bus/dax/drivers/kmem/module)")"
 	check "$1: back to devdax" daxctl reconfigure-device --mode=devdax --force "$dev"
-	modprobe -r "$2"
+	check "$1: modprobe -r $2 leaves neither 'kmem' nor kmem_mom loaded" \
+		bash -c "modprobe -r $2 && ! grep -qE '^kmem(_mom)? ' /proc/modules"
 }
 
 # 1. kmem_mom refuses to load (here: a bad option in modprobe.d).
@@ -35,9 +36,12 @@ check_eq "dmesg: kmem_mom's own refusal" 1 "$(dmesg_count "kmem_mom: online: inv
 check_eq "dmesg: which driver took over" 1 "$(dmesg_count "$took_over")"
 rm /etc/modprobe.d/kmm-bad.conf
 
-# 2. kmem_mom is not installed for the running kernel.
+# 2. kmem_mom is not installed for the running kernel: neither it nor its
+# stand-in for the name "kmem" (a DKMS build refused installs neither).
 ko=$(modinfo -n kmem_mom)
-mv "$ko" /tmp/
+name=$(modinfo -n kmem)
+check_eq "kmem_mom's 'kmem' shadows the in-tree one" "${ko%/*}" "${name%/*}"
+mv "$ko" "$name" /tmp/
 depmod -a
 check "kmem_mom.ko is gone" bash -c '! modinfo kmem_mom >/dev/null 2>&1'
 dmesg_mark
@@ -58,6 +62,7 @@ fi
 
 # 3. Back in place: kmem_mom serves again and says so.
 mv "/tmp/${ko##*/}" "$ko"
+mv "/tmp/${name##*/}" "$name"
 depmod -a
 dmesg_mark
 serves "kmem_mom installed" kmem_mom

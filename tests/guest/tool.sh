@@ -135,6 +135,7 @@ check_device "$j" device_dax devdax
 check_source "$j"
 
 mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
+in_tree_kmem_conf $mdir/kmm-in-tree.conf
 check "the in-tree kmem binds $dev" daxctl reconfigure-device --mode=system-ram "$dev"
 km list -d "$dev"
 check_rc "list, in-tree kmem" 0
@@ -149,6 +150,7 @@ check_eq "status: the in-tree kmem is named as a problem, with its fix" \
 		"\(length) \(map(select((.problem | contains($d)) and (.fix | contains("modprobe kmem_mom")))) | length)"' <<<"$out")"
 check "back to devdax, in-tree kmem unloaded" bash -c \
 	"daxctl reconfigure-device --mode=devdax --force $dev >/dev/null && modprobe -r kmem"
+rm $mdir/kmm-in-tree.conf
 mv /tmp/kmem_mom.conf $mdir/kmem_mom.conf
 
 # --- 3. plan, bind, list, for each placement -----------------------------
