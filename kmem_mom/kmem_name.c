@@ -49,7 +49,7 @@ static void __exit kmem_name_exit(void)
 
 module_init(kmem_name_init);
 module_exit(kmem_name_exit);
-MODULE_DESCRIPTION("kmem_mom's stand-in for the name kmem: kmem_mom serves the dax driver 'kmem'");
+MODULE_DESCRIPTION("holds the name kmem for kmem_mom, the dax driver kmem");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(KMM_VERSION);
 /* The in-tree kmem's alias, which this module shadows in modules.alias. */
