@@ -94,9 +94,10 @@ inroot() {
 	KMM_CHROOT_SRC=$debs kmm_chroot "$root" /usr/bin/env INITRD=No "$@"
 }
 
-# module ROOT KVER: the installed module's path inside ROOT, or nothing.
+# module ROOT KVER [NAME]: the installed module's path inside ROOT, or
+# nothing.  NAME: kmem_mom (the default) or kmem, its stand-in for the name.
 module() {
-	find "$1/lib/modules/$2/updates/dkms" -name 'kmem_mom.ko*' 2>/dev/null | head -n1
+	find "$1/lib/modules/$2/updates/dkms" -name "${3:-kmem_mom}.ko*" 2>/dev/null | head -n1
 }
 
 # verify_signature KO CERT: the module's appended PKCS#7 signature (module
@@ -133,15 +134,17 @@ verify_signature() {
 # check_built ROOT KVER TAG: built, installed, for KVER, signed by the
 # throwaway key and verifiably so.
 check_built() {
-	local root=$1 kver=$2 ko
-	ko=$(module "$root" "$kver")
-	tap "$3: kmem_mom built and installed for $kver" test -n "$ko" || return 0
-	tap "$3: vermagic $kver" test "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver"
-	tap "$3: signed by \"$signer\" (modinfo -F signer, sig_id $(modinfo -F sig_id "$ko"))" \
-		test "$(modinfo -F signer "$ko")" = "$signer"
-	tap "$3: the signature verifies against the key's certificate (openssl cms)" \
-		verify_signature "$ko" "$root/var/lib/dkms/mok.pub"
-	tap "$3: and not against another key's" not_verified "$ko" "$work/other.der"
+	local root=$1 kver=$2 ko m
+	for m in kmem_mom kmem; do
+		ko=$(module "$root" "$kver" $m)
+		tap "$3: $m built and installed for $kver" test -n "$ko" || return 0
+		tap "$3: $m: vermagic $kver" test "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver"
+		tap "$3: $m: signed by \"$signer\" (modinfo -F signer, sig_id $(modinfo -F sig_id "$ko"))" \
+			test "$(modinfo -F signer "$ko")" = "$signer"
+		tap "$3: $m: the signature verifies against the key's certificate (openssl cms)" \
+			verify_signature "$ko" "$root/var/lib/dkms/mok.pub"
+		tap "$3: $m: and not against another key's" not_verified "$ko" "$work/other.der"
+	done
 }
 not_verified() { ! verify_signature "$@" >/dev/null 2>&1; }
 
@@ -190,7 +193,7 @@ headers_alone() {
 	return $rc
 }
 
-no_dep_names_it() { ! grep -l kmem_mom "$1"/lib/modules/*/modules.dep; }
+no_dep_names_it() { ! grep -lE 'kmem_mom|updates/.*kmem\.ko' "$1"/lib/modules/*/modules.dep; }
 
 version_is() { [ "$(chroot "$1" kmem-mom --version)" = "kmem-mom $ver" ]; }
 
@@ -221,7 +224,7 @@ for kver in "$K61" "$K612"; do
 	[ -n "$ko" ] || continue
 	mkdir -p "$ov/usr/lib/modules/$kver/updates/dkms" "$ov/etc/modprobe.d" \
 		"$ov/usr/lib/udev/rules.d" "$ov/usr/lib/kmem_mom"
-	cp "$ko" "$ov/usr/lib/modules/$kver/updates/dkms/"
+	cp "$ko" "$(module "$root" "$kver" kmem)" "$ov/usr/lib/modules/$kver/updates/dkms/"
 	cp "$root/etc/modprobe.d/kmem_mom.conf" "$ov/etc/modprobe.d/"
 	cp "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" "$ov/usr/lib/udev/rules.d/"
 	cp "$root/usr/lib/kmem_mom/kmem_mom-online-held" "$ov/usr/lib/kmem_mom/"
@@ -267,11 +270,11 @@ grep -i 'exclu' "$work/rt.log" | head -n 2 | sed 's/^/# rt: /'
 
 tap "purge both packages" inroot "$root" apt-get purge -y -q kmem-mom-dkms kmem-mom-tools
 tap "purge leaves no module, rule, helper, DKMS tree or sources" \
-	test -z "$(find "$root/lib/modules" "$root/usr/lib/modules" -name 'kmem_mom.ko*' 2>/dev/null)" -a \
+	test -z "$(find "$root/lib/modules" "$root/usr/lib/modules" \( -name 'kmem_mom.ko*' -o -path '*/updates/*kmem.ko*' \) 2>/dev/null)" -a \
 	! -e "$root/etc/modprobe.d/kmem_mom.conf" -a ! -e "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" -a \
 	! -e "$root/usr/lib/kmem_mom" -a ! -e "$root/var/lib/dkms/kmem_mom" -a \
 	-z "$(ls -d "$root"/usr/src/kmem_mom-* 2>/dev/null)"
-tap "depmod: no modules.dep names kmem_mom" \
+tap "depmod: no modules.dep names kmem_mom or its kmem" \
 	no_dep_names_it "$root"
 rm -rf "$root"
 

@@ -36,7 +36,8 @@ else
 		rc=0 || rc=$?
 fi
 ko=$(find "$work/install" -name 'kmem_mom.ko*' | head -n1)
-if [ "$rc" = 0 ] && [ -n "$ko" ] && [ -f "$work/etc/kmem_mom.conf" ] && [ -f "$work/etc/80-kmem_mom.rules" ] && [ -x "$work/etc/kmem_mom-online-held" ] &&
+name=$(find "$work/install" -name 'kmem.ko*' | head -n1)
+if [ "$rc" = 0 ] && [ -n "$ko" ] && [ "${name%/*}" = "${ko%/*}" ] && [ -f "$work/etc/kmem_mom.conf" ] && [ -f "$work/etc/80-kmem_mom.rules" ] && [ -x "$work/etc/kmem_mom-online-held" ] &&
 	[ "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" = "$kver" ]; then
 	echo "ok - dkms add/build/install for $kver (${ko#"$work/install/"})"
 else
