@@ -63,9 +63,10 @@ scenarios=(
 	# kernel; timeouts there are 5x): these first, the longest, then the
 	# lines tagged debug below.  Its KASAN shadow of a block onlined into
 	# a kernel zone pins the device's other blocks, so a ZONE_NORMAL case
-	# is a guest's last.
+	# is a guest's last.  policy-debug-hmem's six cases outran 4500 s at
+	# the fifth, beside three other guests.
 	"allocfail-multi|tests/guest/allocfail.sh|multi|$mom|sets=debug injected timeout=1200"
-	"policy-debug-hmem|tests/guest/policy.sh|hmem|$mom|sets=debug series=6.12 timeout=900 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,movable:booted:auto,mom:booted:ram"
+	"policy-debug-hmem|tests/guest/policy.sh|hmem|$mom|sets=debug series=6.12 timeout=1600 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,kmem:online_movable:ram,movable:booted:auto,mom:booted:ram"
 	"cycles-50|tests/guest/cycles.sh|hmem|$mom|sets=debug env=KMM_CYCLES=50 timeout=1200"
 	"policy-debug-cxl|tests/guest/policy.sh|cxl|$mom|sets=debug series=6.12 timeout=900 $cases_env=movable:booted:device,mom:online_movable:ram,mom:booted:device"
 	"policy-debug-pmem|tests/guest/policy.sh|pmem||sets=debug series=6.12 timeout=900 $cases_env=movable:booted:fallback,mom:online_movable:ram,mom:booted:auto"
