@@ -23,6 +23,7 @@ set -euo pipefail
 
 rounds=${KMM_CONCURRENT:-20}
 params=/sys/module/kmem_mom/parameters
+drv=/sys/bus/dax/drivers
 inject=/sys/kernel/debug/notifier-error-inject/memory/actions
 
 tap_plan 49
@@ -98,24 +99,30 @@ both() { # both CMD...: CMD A and CMD B at the same time; fails if either does
 	[ $ra = 0 ] && [ $rb = 0 ] || { cat /tmp/a.log /tmp/b.log; return 1; }
 }
 
+# claim_for_kmem DEV...: the devices named in kmem's new_id while device_dax
+# holds them (6.1 matches by id only; new_id's driver_attach finds them
+# bound and leaves them), then released, so that writes to kmem's bind
+# probe them, each in its own writer.  daxctl binds through new_id, whose
+# driver_attach would probe every released device one after the other.
+claim_for_kmem() {
+	local d
+	for d in "$@"; do
+		echo "$d" >$drv/kmem/new_id
+	done
+	for d in "$@"; do
+		[ "$(dax_driver "$d")" != device_dax ] || echo "$d" >$drv/device_dax/unbind
+	done
+}
+
 # 2b. Two binds whose memmaps fit the RAM headroom only one at a time (the
 # test build caps what the RAM check sees at 20 MiB; each needs 4 MiB of
 # memmap plus 8 MiB of slack) run at the same time, each holding its
-# promise for 3 s before it adds: exactly one may pass.
-# The two probes must really overlap: daxctl binds through new_id, whose
-# driver_attach would probe both devices one after the other, so name them
-# in new_id while device_dax holds them (6.1 matches by id only), release
-# them, and write both to the driver's bind file at once.
+# promise for 3 s before it adds: exactly one may pass.  The two probes
+# must really overlap: both devices written to the driver's bind at once.
 echo 0 >"$params/memmap_on_memory"
 echo $((20 << 20)) >"$params/ram_cap"
 echo 3000 >"$params/promise_ms"
-drv=/sys/bus/dax/drivers
-for d in $A $B; do
-	echo "$d" >$drv/kmem/new_id
-done
-for d in $A $B; do
-	echo "$d" >$drv/device_dax/unbind
-done
+claim_for_kmem "$A" "$B"
 dmesg_mark
 both sysfs_write $drv/kmem/bind >/dev/null || true
 echo 0 >"$params/ram_cap"
@@ -138,27 +145,22 @@ check_eq "no drift after them" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s2b)"
 summary ram-promise 1 - "$(drift /tmp/base /tmp/s2b)"
 
 # 3. Concurrent binds and unbinds: the two probes, and the two removes, run
-# at the same time.  Both go through sysfs, the devices first released by
-# device_dax one after the other.  Two daxctl reconfigure-device at once
-# race in daxctl itself, whatever the driver: writing one device to kmem's
-# new_id makes the dax bus attach every unbound device the driver matches,
-# and from 6.3 a KMEM-type driver matches the other device too, which
-# daxctl has just taken from device_dax ("failed to disable") or is about
-# to bind (its write to bind: EBUSY).  The shell that libkmod used to start
-# for every daxctl made that window rare; the in-tree kmem has none either.
-# daxctl still onlines and offlines each device (libdaxctl lists a
-# device's memory blocks by scanning the node: concurrent, that scan races
-# with the other device's blocks coming or going, as seen with daxctl 76).
-devdax_release() { # devdax_release DEV: DEV without a driver
-	[ "$(dax_driver "$1")" != device_dax ] ||
-		sysfs_write /sys/bus/dax/drivers/device_dax/unbind "$1"
-}
+# at the same time, through kmem's bind and unbind files.  Not through two
+# daxctl reconfigure-device at once: they race in daxctl, whatever the
+# driver.  One device's new_id makes the dax bus attach every unbound
+# device the driver matches, and from 6.3 a KMEM-type driver matches the
+# other device, which the other daxctl has just taken from device_dax
+# ("failed to disable") or is about to bind (its bind: EBUSY).  The shell
+# that libkmod started for every daxctl until kmem_mom had its own module
+# "kmem" made that window rare (round 1 failed on 6.12 and 7.3 without it).
+# daxctl still offlines both at once (libdaxctl lists a device's memory
+# blocks by scanning the node, and that scan races with the other
+# device's blocks coming or going: seen with daxctl 76, 1 round in ~130).
+claim_for_kmem "$A" "$B"
 err=
 for ((i = 1; i <= rounds; i++)); do
 	echo $((i % 2)) >"$params/memmap_on_memory"
-	devdax_release "$A" && devdax_release "$B" || { err="round $i: device_dax kept a device"; break; }
-	out=$(both sysfs_write /sys/bus/dax/drivers/kmem/new_id) ||
-		{ err="round $i, bind: $out"; break; }
+	out=$(both sysfs_write $drv/kmem/bind) || { err="round $i, bind: $out"; break; }
 	on="$(dax_memblocks "$A") $(dax_memblocks "$B")"
 	[ "$on" = "2 2" ] && [ "$(mom_counters)" = "2 4 0" ] ||
 		{ err="round $i: blocks added $on, counters $(mom_counters)"; break; }
@@ -167,7 +169,7 @@ for ((i = 1; i <= rounds; i++)); do
 	on="$(dax_online_memblocks "$A") $(dax_online_memblocks "$B")"
 	[ "$on" = "2 2" ] || { err="round $i: online blocks $on"; break; }
 	out=$(both daxctl offline-memory) || { err="round $i, offline: $out"; break; }
-	out=$(both sysfs_write /sys/bus/dax/drivers/kmem/unbind) ||
+	out=$(both sysfs_write $drv/kmem/unbind) ||
 		{ err="round $i, unbind: $out"; break; }
 	[ "$(mom_counters)" = "0 0 0" ] || { err="round $i: after unbind, counters $(mom_counters)"; break; }
 done
@@ -179,6 +181,7 @@ fi
 for d in $A $B; do
 	[ "$(dax_driver "$d")" = device_dax ] ||
 		daxctl reconfigure-device --mode=devdax --force "$d" >/dev/null || true
+	echo "$d" >$drv/kmem/remove_id 2>/dev/null || true
 done
 snapshot /tmp/s3
 check_eq "no drift after them" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s3)"
