@@ -10,7 +10,7 @@ set -euo pipefail
 . /kmm/lib.sh
 . /kmm/mem.sh
 
-tap_plan 20
+tap_plan 23
 dev=$(setup_device hmem) || bail_out "no hmem dax device"
 devdax_park "$dev"
 echo offline >/sys/devices/system/memory/auto_online_blocks
@@ -68,4 +68,11 @@ dmesg_mark
 serves "kmem_mom installed" kmem_mom
 check_eq "dmesg: kmem_mom serves 'kmem'" 1 "$(dmesg_count "kmem_mom: serving the dax driver 'kmem'")"
 check_eq "and no takeover" 0 "$(dmesg_count "in-tree kmem serves")"
+
+# 4. kmem_mom's "kmem" loaded by its name alone, without kmem_mom.
+dmesg_mark
+check "kmem_mom's 'kmem' refuses to load without kmem_mom" bash -c '! modprobe --ignore-install kmem 2>/dev/null'
+check_eq "dmesg: it says what it is and how to load either driver" 1 \
+	"$(dmesg_count "kmem: kmem_mom is not loaded, and this module only holds the name 'kmem' for it: 'modprobe kmem' loads both")"
+check "and leaves nothing loaded" bash -c "! grep -qE '^kmem(_mom)? ' /proc/modules"
 tap_done
