@@ -87,7 +87,8 @@ scenarios=(
 	"multirange-hmem|tests/guest/multirange.sh|hmem|$mom|"
 	# memmap_on_memory=auto: slow media and the budget (pair), persistent
 	# media with the boot parameter, and without it (then the RAM check).
-	# 6.12 pair: 3 min on its kernel, past 25 on the debug kernel (5 x 900 s).
+	# 6.12 pair: 3 min on its kernel; on the debug kernel 19 min alone and
+	# past 25 beside other guests (there 5 x 900 s).
 	"auto-pair-slow|tests/guest/auto.sh|pair-nodes|$mom|fi series=6.1 env=KMM_HMAT=slow env=KMM_AUTO_ROUNDS=$(auto_pair HMAT)"
 	"auto-pair-slow|tests/guest/auto.sh|pair-nodes|$mom|fi min=6.12 timeout=900 env=KMM_HMAT=slow env=KMM_AUTO_ROUNDS=$(auto_pair memory.tiers) sets=check,debug"
 	"auto-pmem|tests/guest/auto.sh|pmem|$mom|min=6.12 env=KMM_AUTO_ROUNDS=@ram:persistent.memory..region0.,.speed.unknown,.14.MiB.of.memmap.within.the.20.MiB.budget..0.MiB.in.use.:.persistent.memory.->.ram;memmap_on_memory=1@device:memmap_on_memory=1.->.device"
