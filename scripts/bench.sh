@@ -5,16 +5,19 @@
 # in the same guests, on Debian's 6.1, 6.12 and 7.3.
 #   bench.sh [--kernels "K61 K612 K73"] [--sizes "1 4 16 64"] [--scale "256 512"]
 #            [--blocks2g "4 16"] [--reps 5] [--out DIR] [--smoke] [--no-trace]
+#   bench.sh --merge "DIR..." [--out DIR]
 # Up to 16 GiB one QEMU guest per kernel and size runs every driver,
-# interleaved; larger sizes get a guest per driver (a driver that exhausts
-# DRAM may take its guest down, and then gets one try).  Node0 has 1 GiB
+# interleaved; at larger sizes the drivers that keep the memmap in RAM get
+# a guest and one try each (they exhaust DRAM and may take their guest
+# down), and the others still share one guest, interleaved.  Node0 has 1 GiB
 # of DRAM; node1 is a sparse soft-reserved device.  --blocks2g sizes run
 # with 65 GiB of boot RAM (sparse), which gives x86 2 GiB memory blocks.
 # Prints a markdown table per kernel, writes raw.tsv, bench.md and dram.png
 # (gnuplot) to DIR (default results/latest), then the traced breakdown
 # (scripts/bench-trace.sh, trace.md) unless --no-trace.  Asserts nothing
 # about timings; --smoke (1 GiB, 6.12, one rep) only checks that the
-# pipeline produces its table.
+# pipeline produces its table.  --merge joins runs made side by side (one
+# kernel each, --kernels K --out DIR) into one report, without guests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 # Same idempotent set-up as make check, so a fresh machine can run this alone.
@@ -22,7 +25,7 @@ set -euo pipefail
 kmm_kernels_env
 
 kernels="K61 K612 K73" sizes="1 4 16 64" scale="256 512" blocks2g="4 16" reps=5
-out=$KMM_TOP/results/latest smoke='' trace=1
+out=$KMM_TOP/results/latest smoke='' trace=1 merge=''
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernels) kernels=$2; shift 2 ;;
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--reps) reps=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--no-trace) trace=''; shift ;;
+	--merge) merge=$2; shift 2 ;;
 	--smoke) smoke=1 kernels=K612 sizes=1 scale='' blocks2g='' reps=1 trace=''
 		out=$KMM_TOP/build/bench-smoke; shift ;;
 	*) kmm_die "unknown argument $1" ;;
@@ -46,6 +50,16 @@ fields=(gib driver rep status add_s remove_s dram_kb node1_total_kb unmanaged_pa
 	online_blocks memmap_pages dram_left_kb why block_mib slab_kb percpu_kb pt_kb top_caches)
 (IFS=$'\t'; echo "kernel	${fields[*]}") >"$raw"
 
+if [ -n "$merge" ]; then
+	for d in $merge; do tail -n +2 "$d/raw.tsv"; done >>"$raw"
+	"$KMM_TOP/scripts/bench-report.sh" "$raw" "$out"
+	for d in $merge; do
+		echo "# from $d, run side by side with the others"
+		cat "$d/env.txt"
+	done >"$out/env.txt"
+	exit 0
+fi
+
 # run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS: one guest, its results
 # appended to raw.tsv under LABEL.
 run_guest() {
@@ -53,7 +67,12 @@ run_guest() {
 	kver=${!kname}
 	o=$work/$kver-$boot-$gib-${drv//,/+}
 	kmm_log "$kver: $gib GiB, boot RAM $boot GiB, $drv, $r run(s)"
-	KMM_BENCH_GIB=$gib KMM_BENCH_BOOT_GIB=$boot "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
+	# From 256 GiB a guest's memmap on the device touches 4 GiB or more
+	# of host memory: such guests take turns, even between runs side by
+	# side, to keep the host within its memory budget.
+	local turn=()
+	[ "$gib" -lt 256 ] || turn=(flock "$work/large-guest.lock")
+	KMM_BENCH_GIB=$gib KMM_BENCH_BOOT_GIB=$boot "${turn[@]}" "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
 		--device bench --rootfs "$(kmm_rootfs_for "$kver")" --script tests/guest/bench.sh \
 		--overlay "${overlay[$kname]}" --allow-alloc-failures \
 		--timeout $((900 + gib * 6 * r + boot * 4)) \
@@ -72,23 +91,28 @@ run_guest() {
 
 # run_sizes KNAME LABEL BOOT_GIB SIZES...: every driver at every size.
 run_sizes() {
-	local kname=$1 label=$2 boot=$3 kver drivers gib drv r
+	local kname=$1 label=$2 boot=$3 kver drivers gib drv ondev
 	shift 3
 	kver=${!kname}
 	drivers="$(kmm_bench_drivers "$kver") auto"
 	for gib in "$@"; do
-		# Up to 16 GiB every driver runs in the same guest, interleaved;
-		# beyond, the memmap in RAM outgrows node0 (1 GiB) and may take
-		# its guest down: a guest per driver, one try for those.
+		# Up to 16 GiB every driver runs in the same guest, interleaved.
+		# Beyond, the memmap in RAM (kmem, mom0) outgrows node0 (1 GiB)
+		# and may take its guest down: a guest and one try each for
+		# those, while the drivers that put it on the device still
+		# share one guest, so that their ratios come from one run.
 		if [ "$gib" -le 16 ] || [ "$boot" -gt 1 ]; then
 			run_guest "$kname" "$label" "$boot" "$gib" "${drivers// /,}" "$reps"
 			continue
 		fi
+		ondev=''
 		for drv in $drivers; do
-			r=$reps
-			[[ "$drv" == kmem || "$drv" == mom0 ]] && r=1
-			run_guest "$kname" "$label" "$boot" "$gib" "$drv" "$r"
+			case $drv in
+			kmem | mom0) run_guest "$kname" "$label" "$boot" "$gib" "$drv" 1 ;;
+			*) ondev=${ondev:+$ondev,}$drv ;;
+			esac
 		done
+		run_guest "$kname" "$label" "$boot" "$gib" "$ondev" "$reps"
 	done
 }
 
@@ -105,6 +129,7 @@ done
 [ -n "$smoke" ] || {
 	{
 		echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
+		echo "commit: $(git -C "$KMM_TOP" describe --always --dirty 2>/dev/null || echo unknown)"
 		for kname in $kernels; do echo "$kname: ${!kname}"; done
 		echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
 		echo "guest: -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1 sparse soft-reserved (memmap=%)"
