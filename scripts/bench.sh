@@ -69,9 +69,10 @@ run_guest() {
 	kmm_log "$kver: $gib GiB, boot RAM $boot GiB, $drv, $r run(s)"
 	# From 256 GiB a guest's memmap on the device touches 4 GiB or more
 	# of host memory: such guests take turns, even between runs side by
-	# side, to keep the host within its memory budget.
+	# side (a lock on the machine, not the tree), to keep the host within
+	# its memory budget.
 	local turn=()
-	[ "$gib" -lt 256 ] || turn=(flock "$work/large-guest.lock")
+	[ "$gib" -lt 256 ] || turn=(flock "$KMM_STATE/bench-large-guest.lock")
 	KMM_BENCH_GIB=$gib KMM_BENCH_BOOT_GIB=$boot "${turn[@]}" "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
 		--device bench --rootfs "$(kmm_rootfs_for "$kver")" --script tests/guest/bench.sh \
 		--overlay "${overlay[$kname]}" --allow-alloc-failures \
