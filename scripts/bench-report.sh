@@ -105,6 +105,33 @@ END {
 		awk -F'\t' -v k="$k" '$1 == k && $3 == "mom1" && $23 != "" { g = $2; c = $23; b = $19 }
 			END { if (g != "") printf "Largest slab growth, mom1 at %s GiB (%s MiB blocks), kB for the whole device: %s\n\n", g, b, c }' "$summary"
 	done
+	# The targets at a glance: kmem_mom's medians over the reference's,
+	# each phase on its own, every kernel and size both ran.
+	echo "### kmem_mom against the in-tree kmem: median time over the reference's median"
+	echo
+	echo "Reference: \`kmem-knob\` where the kernel has it (6.9+), else \`kmem\`; below 1.00 kmem_mom is faster."
+	echo
+	echo "| kernel | GiB | reference | mom1 add+online | mom1 offline+remove | auto add+online | auto offline+remove |"
+	echo "|---|---|---|---|---|---|---|"
+	awk -F'\t' '
+	function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f", a / b) : "-" }
+	$5 == "" { next }
+	{ key = $1 SUBSEP $2; if (!(key in seen)) { seen[key]; ord[++n] = key } }
+	$3 == "kmem" { ka[key] = $9; kr[key] = $12 }
+	$3 == "kmem-knob" { na[key] = $9; nr[key] = $12 }
+	$3 == "mom1" || $3 == "auto" { a[key, $3] = $9; r[key, $3] = $12 }
+	END {
+		for (i = 1; i <= n; i++) {
+			key = ord[i]; split(key, k, SUBSEP)
+			if (key in na) { ref = "kmem-knob"; ba = na[key]; br = nr[key] }
+			else if (key in ka) { ref = "kmem"; ba = ka[key]; br = kr[key] }
+			else continue
+			printf "| %s | %s | %s | %s | %s | %s | %s |\n", k[1], k[2], ref,
+				ratio(a[key, "mom1"], ba), ratio(r[key, "mom1"], br),
+				ratio(a[key, "auto"], ba), ratio(r[key, "auto"], br)
+		}
+	}' "$summary"
+	echo
 	# Scale the per-block cost measured at each kernel's largest size up to
 	# a 16 TiB device: per-block DRAM times the blocks it would have at the
 	# same block size; the memmap in RAM scales by DRAM per GiB.
@@ -168,7 +195,7 @@ plot=$out/plot.gp
 		# Runs that never finished, drawn where their memmap would be.
 		awk -F'\t' -v k="$k" '$1 == k && $5 == "" { print $2, $2 * 16 }' "$summary" >"$out/plot-$k-died.dat"
 		[ -s "$out/plot-$k-died.dat" ] &&
-			printf "%s'%s' with points pt 2 ps 2.5 lw 2 lc rgb 'black' title 'guest died (kmem or mom0: memmap > DRAM)'" \
+			printf "%s'%s' with points pt 2 ps 2.5 lw 2 lc rgb 'black' title 'no result: memmap > DRAM (kmem: guest died; mom0: refused)'" \
 				"$sep" "$out/plot-$k-died.dat"
 		echo
 	done
