@@ -117,6 +117,20 @@ run_sizes() {
 	done
 }
 
+# Written first, so that a run stopped part-way still says what it ran on.
+[ -n "$smoke" ] || {
+	{
+		echo "started: $(date -u +%Y-%m-%dT%H:%MZ)"
+		echo "commit: $(git -C "$KMM_TOP" describe --always --dirty 2>/dev/null || echo unknown)"
+		for kname in $kernels; do echo "$kname: ${!kname}"; done
+		echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
+		echo "guest: -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1 sparse soft-reserved (memmap=%)"
+		echo "sizes: $sizes; scale: $scale"
+		echo "reps: $reps (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
+		echo "2 GiB blocks: sizes $blocks2g, node0 65 GiB (sparse)"
+	} >"$out/env.txt"
+}
+
 declare -A overlay
 for kname in $kernels; do
 	overlay[$kname]=$("$KMM_TOP/scripts/stage.sh" "${!kname}")
@@ -127,15 +141,4 @@ for kname in $kernels; do
 done
 
 "$KMM_TOP/scripts/bench-report.sh" "$raw" "$out"
-[ -n "$smoke" ] || {
-	{
-		echo "date: $(date -u +%Y-%m-%dT%H:%MZ)"
-		echo "commit: $(git -C "$KMM_TOP" describe --always --dirty 2>/dev/null || echo unknown)"
-		for kname in $kernels; do echo "$kname: ${!kname}"; done
-		echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
-		echo "guest: -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1 sparse soft-reserved (memmap=%)"
-		echo "reps: $reps (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
-		echo "2 GiB blocks: sizes $blocks2g, node0 65 GiB (sparse)"
-	} >"$out/env.txt"
-}
 [ -z "$trace" ] || "$KMM_TOP/scripts/bench-trace.sh" --kernels "$kernels" --reps "$reps" --out "$out"
