@@ -129,7 +129,22 @@ END {
 			printf "| %s | %s | %s | %s | %s | %s | %s |\n", k[1], k[2], ref,
 				ratio(a[key, "mom1"], ba), ratio(r[key, "mom1"], br),
 				ratio(a[key, "auto"], ba), ratio(r[key, "auto"], br)
+			gm(k[1], 1, a[key, "mom1"], ba); gm(k[1], 2, r[key, "mom1"], br)
+			gm(k[1], 3, a[key, "auto"], ba); gm(k[1], 4, r[key, "auto"], br)
+			if (!(k[1] in kn)) { kn[k[1]]; kord[++nkern] = k[1] }
 		}
+		for (i = 1; i <= nkern; i++) {
+			printf "| %s | all sizes | geometric mean |", kord[i]
+			for (c = 1; c <= 4; c++)
+				printf " %s |", gcount[kord[i], c] ? sprintf("%.2f", exp(glog[kord[i], c] / gcount[kord[i], c])) : "-"
+			printf "\n"
+		}
+	}
+	# One size-independent figure per kernel and column: the geometric
+	# mean of the ratios, which weighs 0.8x and 1.25x alike.
+	function gm(kern, col, x, base) {
+		if (x == "" || base <= 0 || x <= 0) return
+		glog[kern, col] += log(x / base); gcount[kern, col]++
 	}' "$summary"
 	echo
 	# Scale the per-block cost measured at each kernel's largest size up to
