@@ -191,9 +191,10 @@ cat "$out/bench.md"
 command -v gnuplot >/dev/null || exit 0
 plot=$out/plot.gp
 {
-	echo "set terminal pngcairo size 1500,500 font ',10'"
+	panels=$(cut -f1 "$summary" | uniq | wc -l)
+	echo "set terminal pngcairo size $((panels * 420)),520 font ',10'"
 	echo "set output '$out/dram.png'"
-	echo "set multiplot layout 1,$(cut -f1 "$summary" | uniq | wc -l) title 'DRAM spent by hot-adding the device (guest with 1 GiB of DRAM; log-log); memmap is 16 MiB per GiB'"
+	echo "set multiplot layout 1,$panels title 'DRAM spent by hot-adding the device (guest with 1 GiB of DRAM; log-log); memmap is 16 MiB per GiB'"
 	echo "set logscale xy 2; set grid; set key top left Left reverse"
 	echo "set xlabel 'device GiB'; set ylabel 'MiB of DRAM'; set yrange [0.0625:*]"
 	for k in $(cut -f1 "$summary" | uniq); do
@@ -210,7 +211,7 @@ plot=$out/plot.gp
 		# Runs that never finished, drawn where their memmap would be.
 		awk -F'\t' -v k="$k" '$1 == k && $5 == "" { print $2, $2 * 16 }' "$summary" >"$out/plot-$k-died.dat"
 		[ -s "$out/plot-$k-died.dat" ] &&
-			printf "%s'%s' with points pt 2 ps 2.5 lw 2 lc rgb 'black' title 'no result: memmap > DRAM (kmem: guest died; mom0: refused)'" \
+			printf "%s'%s' with points pt 2 ps 2.5 lw 2 lc rgb 'black' title 'no result (memmap > DRAM)'" \
 				"$sep" "$out/plot-$k-died.dat"
 		echo
 	done
