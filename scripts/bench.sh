@@ -20,9 +20,6 @@
 # kernel each, --kernels K --out DIR) into one report, without guests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-# Same idempotent set-up as make check, so a fresh machine can run this alone.
-"$KMM_TOP/scripts/setup.sh" >/dev/null
-kmm_kernels_env
 
 kernels="K61 K612 K73" sizes="1 4 16 64" scale="256 512" blocks2g="4 16" reps=5
 out=$KMM_TOP/results/latest smoke='' trace=1 merge=''
@@ -59,6 +56,11 @@ if [ -n "$merge" ]; then
 	done >"$out/env.txt"
 	exit 0
 fi
+
+# Same idempotent set-up as make check, so a fresh machine can run this
+# alone (a merge needs none of it).
+"$KMM_TOP/scripts/setup.sh" >/dev/null
+kmm_kernels_env
 
 # run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS: one guest, its results
 # appended to raw.tsv under LABEL.
