@@ -232,31 +232,59 @@ static int kmm_remove_chunk(struct kmm_dev *kd, u64 start, u64 size,
 }
 
 /*
+ * Does every block of range @r that is added carry its own memmap?  Then
+ * no block of the range holds anything another one needs, and they may
+ * go in any order.
+ */
+static bool kmm_range_self_hosted(const struct kmm_dev *kd,
+				  const struct kmm_range *r)
+{
+	unsigned long b;
+
+	for (b = 0; b < kmm_range_blocks(r); b++)
+		if (kmm_block_added(kd, r, b) &&
+		    kd->at[r->first + b] != KMM_AT_DEVICE)
+			return false;
+	return true;
+}
+
+/*
  * Remove what range @i added, in the chunks it was added: the whole range,
- * or one block per call from the last (the granularity of a memmap on the
- * device), so that a memmap found in an earlier block of the device (a
- * refused bind) goes before that block does; a stuck block is skipped, not
- * given up on.  @offline: offline first (a rollback, whose blocks the
- * kernel may have onlined) rather than insist they are offline already (an
- * unbind, which cannot wait for an offline that may never finish).
- * Returns how many blocks could not be removed; the range's resource goes
- * once none is left.
+ * or one block per call (the granularity of a memmap on the device).  A
+ * stuck block is skipped, not given up on.  @offline: offline first (a
+ * rollback, whose blocks the kernel may have onlined) rather than insist
+ * they are offline already (an unbind, which cannot wait for an offline
+ * that may never finish).
+ *
+ * The blocks go from the last, so that whatever a block holds for a later
+ * one (its memmap after a refused bind; the page tables of a later
+ * block's memmap, which come from the device's node while a block is
+ * online) goes before it.  An unbind of blocks that each carry their own
+ * memmap goes from the first instead: an offline block holds nothing but
+ * its own memmap, and the core looks each block's resource up among the
+ * range's children from the first (release_mem_region_adjustable()), so
+ * from the last every call walks all the blocks still added, 8 M steps
+ * for a 512 GiB device.  Returns how many blocks could not be removed;
+ * the range's resource goes once none is left.
  */
 static unsigned long kmm_release_range(struct kmm_dev *kd, int i, bool offline)
 {
 	struct kmm_range *r = &kd->ranges[i];
 	u64 bs = memory_block_size_bytes();
-	unsigned long b = kmm_range_blocks(r), stuck = 0;
+	unsigned long n = kmm_range_blocks(r), stuck = 0, k, b;
+	bool from_first;
 
 	if (r->whole && r->nr_added) {
 		if (kmm_remove_chunk(kd, r->range.start, range_len(&r->range),
 				     offline))
 			stuck = r->nr_added;
 		else
-			kmm_removed(kd, r, 0, b);
-		b = 0;
+			kmm_removed(kd, r, 0, n);
+		n = 0;
 	}
-	while (b--) {
+	from_first = !offline && kmm_range_self_hosted(kd, r);
+	for (k = 0; k < n; k++) {
+		b = from_first ? k : n - 1 - k;
 		if (!kmm_block_added(kd, r, b))
 			continue;
 		if (kmm_remove_chunk(kd, kmm_block_start(r, b), bs, offline))
