@@ -45,7 +45,7 @@ for kname in $kernels; do
 		kmm_log "$kver: $gib GiB, $drv, $reps run(s) each, traced"
 		KMM_BENCH_GIB=$gib "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
 			--device bench --rootfs "$rootfs" --script tests/guest/bench-trace.sh \
-			--overlay "$ov" --timeout $((900 + reps * 240)) \
+			--overlay "$ov" --timeout $((900 + reps * (240 + gib * 12))) \
 			--append "memory_hotplug.memmap_on_memory=1 KMM_BENCH_REPS=$reps KMM_BENCH_DRIVERS=$drv" \
 			--out "$o" >"$o.tap" 2>"$o.err" || kmm_log "$kver $gib GiB: the guest failed (see $o.tap)"
 		kmm_kv_rows TRACE "$kname" "${fields[@]}" <"$o.tap" >>"$tsv"

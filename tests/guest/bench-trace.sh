@@ -23,7 +23,7 @@ set -euo pipefail
 
 reps=${KMM_BENCH_REPS:-5}
 drivers=${KMM_BENCH_DRIVERS:-kmem-knob,mom1}
-drivers=${drivers//,/ }
+read -ra drivers <<<"${drivers//,/ }"
 gib=${KMM_BENCH_GIB:?}
 tr=/sys/kernel/tracing
 echo offline >/sys/devices/system/memory/auto_online_blocks
@@ -58,7 +58,7 @@ trace_functions() {
 }
 
 trace_setup() {
-	local f
+	local f kb
 	[ -d $tr/options ] || mount -t tracefs nodev $tr
 	echo 0 >$tr/tracing_on
 	echo nop >$tr/current_tracer
@@ -69,7 +69,10 @@ trace_setup() {
 		echo "$f" >>$tr/set_ftrace_filter 2>/dev/null || true
 	done
 	grep -q . $tr/set_ftrace_filter || bail_out "no function could be traced"
-	echo 8192 >$tr/buffer_size_kb
+	# About 16 KiB of entries per block and phase; 8 MiB at least.
+	kb=$((gib * 1024 * 16 / ($(memblock_bytes) >> 20)))
+	[ "$kb" -ge 8192 ] || kb=8192
+	echo "$kb" >$tr/buffer_size_kb
 	echo function_graph >$tr/current_tracer
 	echo 1 >$tr/options/funcgraph-abstime
 	echo 1 >$tr/options/funcgraph-tail
@@ -176,7 +179,7 @@ trace_setup_ok=
 diag "kernel $(uname -r); device $gib GiB; block $(($(memblock_bytes) >> 20)) MiB; reps $reps"
 declare -A runs
 for rep in $(seq "$reps"); do
-	for drv in $drivers; do
+	for drv in $(bench_order "$rep" "${drivers[@]}"); do
 		bench_load "$drv" "$rep" || continue
 		# The filter names the loaded driver's functions.
 		trace_setup

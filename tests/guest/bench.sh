@@ -14,7 +14,7 @@ set -euo pipefail
 
 reps=${KMM_BENCH_REPS:-3}
 drivers=${KMM_BENCH_DRIVERS:-kmem,kmem-knob,mom0,mom1,auto}
-drivers=${drivers//,/ }
+read -ra drivers <<<"${drivers//,/ }"
 gib=${KMM_BENCH_GIB:?}
 # The in-tree kmem may exhaust node0 on purpose: keep the measuring shell.
 echo -1000 >/proc/self/oom_score_adj
@@ -51,11 +51,12 @@ dram_parts_delta() {
 	rm -f /tmp/caches
 }
 
-# Runs are interleaved (rep 1 of every driver, then rep 2, ...) so that a
-# drift in the guest does not read as a difference between drivers.
+# Runs are interleaved (rep 1 of every driver, then rep 2, ...), in an
+# order that rotates (bench_order), so that a drift in the guest or the
+# driver run before does not read as a difference between drivers.
 declare -A runs
 for rep in $(seq "$reps"); do
-	for drv in $drivers; do
+	for drv in $(bench_order "$rep" "${drivers[@]}"); do
 		bench_load "$drv" "$rep" || continue
 		d0=$(dram_free_kb 0) mm0=$(memmap_pages)
 		dram_parts >/tmp/parts0

@@ -55,6 +55,19 @@ load() {
 	esac
 }
 
+# bench_order REP DRIVER...: the drivers for run REP, rotated by one place
+# per run, so that over as many runs as drivers each one takes every place
+# in the order once (what runs just before a driver is not the same each
+# time, and neither is its distance from the boot).
+bench_order() {
+	local rep=$1 n k
+	shift
+	n=$#
+	for k in $(seq 0 $((n - 1))); do
+		echo "${@:$(((rep - 1 + k) % n + 1)):1}"
+	done
+}
+
 unload() {
 	modprobe -r kmem_mom 2>/dev/null || true
 	modprobe -r kmem 2>/dev/null || true
