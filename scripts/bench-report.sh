@@ -11,7 +11,8 @@ out=${2:?usage: bench-report.sh RAW.tsv OUTDIR}
 # kernel gib driver ok/runs dram-MiB-per-GiB capacity-MiB memmap-% waste-MiB
 # add(med lo hi) remove(med lo hi) dram-MiB both(med lo hi) block-MiB
 # dram-KiB-per-block slab-KiB-per-block percpu-KiB-per-block top-caches
-# page-table-KiB-per-block.
+# page-table-KiB-per-block unbind(med lo hi; empty for runs that did not
+# time it).
 summary=$out/summary.tsv
 awk -F'\t' '
 function median(list,   n, a, i, j, t) {
@@ -25,6 +26,7 @@ function median(list,   n, a, i, j, t) {
 }
 function lo(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]; return m }
 function hi(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]; return m }
+function per_gib(x, gib) { return x == "" ? "" : sprintf("%.4f", x / gib) }
 NR == 1 { next }
 {
 	key = $1 SUBSEP $2 SUBSEP $3
@@ -40,6 +42,7 @@ NR == 1 { next }
 		if ($19 != "") caches[key] = $19
 		dram[key] = dram[key] " " $8; total[key] = total[key] " " $9
 		unm[key] = unm[key] " " $10
+		if ($21 != "") unb[key] = unb[key] " " $21
 	} else {
 		why[key] = $5 ": " $14
 	}
@@ -57,7 +60,7 @@ END {
 		spent_mib = (gib * 1048576 - t) / 1024
 		extra = spent_mib - ((u > 0) ? gib * 16 : 0)
 		nb = median(blocks[key])
-		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.2f\n",
+		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.2f\t%s\t%s\t%s\n",
 			k[1], gib, k[3], okn[key], runs[key], d / 1024 / gib, spent_mib,
 			memmap_kb / (gib * 1048576) * 100, extra,
 			median(add[key]) / gib, lo(add[key]) / gib, hi(add[key]) / gib,
@@ -65,7 +68,8 @@ END {
 			median(both[key]) / gib, lo(both[key]) / gib, hi(both[key]) / gib, bmib[key],
 			(nb > 0 ? d / nb : 0), (nb > 0 ? median(slab[key]) / nb : 0),
 			(nb > 0 ? median(pcpu[key]) / nb : 0), caches[key],
-			(nb > 0 ? median(pt[key]) / nb : 0)
+			(nb > 0 ? median(pt[key]) / nb : 0),
+			per_gib(median(unb[key]), gib), per_gib(lo(unb[key]), gib), per_gib(hi(unb[key]), gib)
 	}
 }' "$raw" >"$summary"
 
@@ -77,25 +81,27 @@ END {
 		grep -qP "^$k\t[0-9]+\tkmem-knob\t" "$summary" && ref=kmem-knob
 		echo "### $k"
 		echo
-		echo "| GiB | driver | runs ok | DRAM spent, MiB per GiB | DRAM per block, KiB (of it slab, per-cpu, page tables) | device capacity spent, MiB | memmap / device (limit 1.5625 %) | waste beyond memmap, MiB | add+online, s per GiB (min-max) | vs $ref | offline+remove, s per GiB (min-max) | vs $ref | both, s per GiB (min-max) | vs $ref |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| GiB | driver | runs ok | DRAM spent, MiB per GiB | DRAM per block, KiB (of it slab, per-cpu, page tables) | device capacity spent, MiB | memmap / device (limit 1.5625 %) | waste beyond memmap, MiB | add+online, s per GiB (min-max) | vs $ref | offline+remove, s per GiB (min-max) | vs $ref | of it the unbind, s per GiB (min-max) | vs $ref | both, s per GiB (min-max) | vs $ref |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 		awk -F'\t' -v k="$k" -v ref="$ref" '
 		function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f", a / b) : "-" }
 		$1 != k { next }
-		$3 == ref && $5 != "" { ra[$2] = $9; rr[$2] = $12; rb[$2] = $16 }
+		$3 == ref && $5 != "" { ra[$2] = $9; rr[$2] = $12; rb[$2] = $16; ru[$2] = $25 }
 		{ row[++n] = $0 }
 		END {
 			for (i = 1; i <= n; i++) {
 				split(row[i], f, "\t")
 				if (f[5] == "") {
-					printf "| %s | %s | %s | - | - | - | - | - | - | - | - | - | - | - |\n", f[2], f[3], f[4]
-					printf "|  | ↳ %s |  |  |  |  |  |  |  |  |  |  |  |  |\n", f[13]
+					printf "| %s | %s | %s | - | - | - | - | - | - | - | - | - | - | - | - | - |\n", f[2], f[3], f[4]
+					printf "|  | ↳ %s |  |  |  |  |  |  |  |  |  |  |  |  |  |  |\n", f[13]
 					continue
 				}
-				printf "| %s | %s | %s | %s | %s (%s, %s, %s) | %s | %s %% | %s | %s (%s-%s) | %s | %s (%s-%s) | %s | %s (%s-%s) | %s |\n",
+				unbind = f[25] == "" ? "-" : sprintf("%s (%s-%s)", f[25], f[26], f[27])
+				printf "| %s | %s | %s | %s | %s (%s, %s, %s) | %s | %s %% | %s | %s (%s-%s) | %s | %s (%s-%s) | %s | %s | %s | %s (%s-%s) | %s |\n",
 					f[2], f[3], f[4], f[5], f[20], f[21], f[22], f[24], f[6], f[7], f[8],
 					f[9], f[10], f[11], ratio(f[9], ra[f[2]]),
 					f[12], f[13], f[14], ratio(f[12], rr[f[2]]),
+					unbind, ratio(f[25], ru[f[2]]),
 					f[16], f[17], f[18], ratio(f[16], rb[f[2]])
 			}
 		}' "$summary"
@@ -111,31 +117,32 @@ END {
 	echo
 	echo "Reference: \`kmem-knob\` where the kernel has it (6.9+), else \`kmem\`; below 1.00 kmem_mom is faster."
 	echo
-	echo "| kernel | GiB | reference | mom1 add+online | mom1 offline+remove | auto add+online | auto offline+remove |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| kernel | GiB | reference | mom1 add+online | mom1 offline+remove | mom1 of it the unbind | auto add+online | auto offline+remove | auto of it the unbind |"
+	echo "|---|---|---|---|---|---|---|---|---|"
 	awk -F'\t' '
 	function ratio(a, b) { return (b > 0 && a != "") ? sprintf("%.2f", a / b) : "-" }
 	$5 == "" { next }
 	{ key = $1 SUBSEP $2; if (!(key in seen)) { seen[key]; ord[++n] = key } }
-	$3 == "kmem" { ka[key] = $9; kr[key] = $12 }
-	$3 == "kmem-knob" { na[key] = $9; nr[key] = $12 }
-	$3 == "mom1" || $3 == "auto" { a[key, $3] = $9; r[key, $3] = $12 }
+	$3 == "kmem" { ka[key] = $9; kr[key] = $12; ku[key] = $25 }
+	$3 == "kmem-knob" { na[key] = $9; nr[key] = $12; nu[key] = $25 }
+	$3 == "mom1" || $3 == "auto" { a[key, $3] = $9; r[key, $3] = $12; u[key, $3] = $25 }
 	END {
 		for (i = 1; i <= n; i++) {
 			key = ord[i]; split(key, k, SUBSEP)
-			if (key in na) { ref = "kmem-knob"; ba = na[key]; br = nr[key] }
-			else if (key in ka) { ref = "kmem"; ba = ka[key]; br = kr[key] }
+			if (key in na) { ref = "kmem-knob"; ba = na[key]; br = nr[key]; bu = nu[key] }
+			else if (key in ka) { ref = "kmem"; ba = ka[key]; br = kr[key]; bu = ku[key] }
 			else continue
-			printf "| %s | %s | %s | %s | %s | %s | %s |\n", k[1], k[2], ref,
-				ratio(a[key, "mom1"], ba), ratio(r[key, "mom1"], br),
-				ratio(a[key, "auto"], ba), ratio(r[key, "auto"], br)
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", k[1], k[2], ref,
+				ratio(a[key, "mom1"], ba), ratio(r[key, "mom1"], br), ratio(u[key, "mom1"], bu),
+				ratio(a[key, "auto"], ba), ratio(r[key, "auto"], br), ratio(u[key, "auto"], bu)
 			gm(k[1], 1, a[key, "mom1"], ba); gm(k[1], 2, r[key, "mom1"], br)
-			gm(k[1], 3, a[key, "auto"], ba); gm(k[1], 4, r[key, "auto"], br)
+			gm(k[1], 3, u[key, "mom1"], bu); gm(k[1], 4, a[key, "auto"], ba)
+			gm(k[1], 5, r[key, "auto"], br); gm(k[1], 6, u[key, "auto"], bu)
 			if (!(k[1] in kn)) { kn[k[1]]; kord[++nkern] = k[1] }
 		}
 		for (i = 1; i <= nkern; i++) {
 			printf "| %s | all sizes | geometric mean |", kord[i]
-			for (c = 1; c <= 4; c++)
+			for (c = 1; c <= 6; c++)
 				printf " %s |", gcount[kord[i], c] ? sprintf("%.2f", exp(glog[kord[i], c] / gcount[kord[i], c])) : "-"
 			printf "\n"
 		}

@@ -44,7 +44,8 @@ mkdir -p "$work"
 raw=$out/raw.tsv
 # raw.tsv's columns after the kernel: the fields of the guest's RESULT lines.
 fields=(gib driver rep status add_s remove_s dram_kb node1_total_kb unmanaged_pages
-	online_blocks memmap_pages dram_left_kb why block_mib slab_kb percpu_kb pt_kb top_caches)
+	online_blocks memmap_pages dram_left_kb why block_mib slab_kb percpu_kb pt_kb top_caches
+	offline_s unbind_s)
 (IFS=$'\t'; echo "kernel	${fields[*]}") >"$raw"
 
 if [ -n "$merge" ]; then

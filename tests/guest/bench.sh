@@ -84,6 +84,10 @@ for rep in $(seq "$reps"); do
 		line+=" online_blocks=$online memmap_pages=$((${mm1:-0} - ${mm0:-0}))"
 		line+=" dram_left_kb=$((d0 - d2)) block_mib=$(($(memblock_bytes) >> 20))"
 		line+=" $(dram_parts_delta /tmp/parts0 /tmp/parts1) why=${why:-none}"
+		# The removal's two halves: daxctl's offline, the same kernel
+		# code whichever driver added the memory, and the unbind, the
+		# driver's own.
+		line+=" offline_s=$(secs "$t2" "$offlined_at") unbind_s=$(secs "$offlined_at" "$t3")"
 		diag "$line"
 		runs[$drv]=$((${runs[$drv]:-0} + 1))
 		unload

@@ -22,12 +22,14 @@ bench_device() {
 }
 
 # unbind_all: offline the memory, then unbind from sysfs (daxctl would
-# rebind device_dax).
+# rebind device_dax).  offlined_at: when the offline was over (now() time).
 unbind_all() {
 	local drv
 	drv=$(dax_driver "$dev")
+	offlined_at=$(now)
 	[ -n "$drv" ] || return 0
 	daxctl offline-memory "$dev" >/dev/null 2>&1 || true
+	offlined_at=$(now)
 	echo "$dev" >"/sys/bus/dax/drivers/$drv/unbind"
 	[ "$(node_memblocks 1)" = 0 ] || bail_out "$drv left $(node_memblocks 1) blocks on node1"
 }
