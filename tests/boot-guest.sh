@@ -516,12 +516,15 @@ echo >>"$out/qemu.cmd"
 # left to use up the whole time-out.  KMM_BOOT_LIMIT overrides it.
 boot_limit=${KMM_BOOT_LIMIT:-$((timeout / 4 > 300 ? timeout / 4 : 300))}
 
+# reached_init: the guest's /init has started (its first console line).
+reached_init() { grep -q '^kmm-init: running' "$out/console.log" 2>/dev/null; }
+
 # watch_boot PID: stop the guest (PID: its timeout(1)) if /init has not
 # started within boot_limit seconds.
 watch_boot() {
 	local waited=0
 	while [ "$waited" -lt "$boot_limit" ]; do
-		grep -q '^kmm-init: running' "$out/console.log" 2>/dev/null && return 0
+		reached_init && return 0
 		sleep 1
 		waited=$((waited + 1))
 	done
@@ -548,7 +551,7 @@ boot
 # early timekeeping on 7.3 under TCG, a code-patching race of the
 # emulator).  Boot it once more and say so; anything after /init counts.
 retried=
-if ! grep -q '^kmm-init: running' "$out/console.log" 2>/dev/null; then
+if ! reached_init; then
 	retried=$(grep -m1 -E 'BUG:|Oops|Kernel panic|WARNING:' "$out/console.log" 2>/dev/null |
 		tr -d '\r' | cut -c1-120 || true)
 	[ ! -e "$out/boot-hung" ] || retried="stopped: $(cat "$out/boot-hung")"
@@ -605,7 +608,7 @@ if grep -qE "$bad" "$out/console.log"; then
 	fail=1
 fi
 
-grep -q '^kmm-init: running' "$out/console.log" ||
+reached_init ||
 	kmm_log "/init never started (see $out/console.log)"
 exit_line=$(tr -d '\r' <"$out/tap.log" | grep -E '^# kmm-exit [0-9]+$' | tail -n 1 || true)
 if [ -z "$exit_line" ]; then
