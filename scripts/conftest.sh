@@ -108,7 +108,8 @@ emit KMM_EXPORT_MHP_SUPPORTS_MEMMAP_ON_MEMORY \
 have slow_virt_to_phys && exported slow_virt_to_phys ||
 	refuse "slow_virt_to_phys() is not available (x86 only): kmem_mom could not check where a memmap lives"
 
-for n in add_memory_driver_managed_mhp mhp_memmap_on_memory memory_groups; do
+for n in add_memory_driver_managed_mhp mhp_memmap_on_memory mhp_merge_resource \
+	memory_groups; do
 	have "$n" || {
 		sed 's/^/  | /' "$work/probes.log" | grep -A3 "$n" | head -n 20 >&2 || true
 		refuse "probe $n failed: this kernel's memory hotplug API is too old (need 5.15+)"
