@@ -28,12 +28,11 @@
 
 static int kmm_add_call(struct kmm_dev *kd, u64 start, u64 size, mhp_t flags)
 {
+	flags |= MHP_NID_IS_MGID | MHP_MERGE_RESOURCE;
 	if (kmm_inject_add_failure(++kd->nr_calls))
 		return -ENOMEM;
 	return add_memory_driver_managed(kd->mgid, start, size,
-					 kmm_resource_name,
-					 MHP_NID_IS_MGID | MHP_MERGE_RESOURCE |
-						 flags);
+					 kmm_resource_name, flags);
 }
 
 /*
