@@ -93,12 +93,7 @@ if [[ $why =~ ${KMM_AUTO_WHY:?} ]]; then ok "the policy says why"; else not_ok "
 # The blocks' resources merge into one, as the in-tree kmem's single add
 # makes it: its whole blocks, as "start-end System RAM (kmem)".
 check_eq "/proc/iomem: one System RAM (kmem) under $dev spans the $want blocks" \
-	"$(printf '%08x-%08x' "$first" $((first + want * bs - 1))) System RAM (kmem)" \
-	"$(awk -v d="$dev" '
-		inside && match($0, /^ */) && RLENGTH <= indent { exit }
-		inside { sub(/^ */, ""); sub(/ : /, " "); print }
-		$NF == d { inside = 1; match($0, /^ */); indent = RLENGTH }
-	' /proc/iomem)"
+	"$(dax_blocks_resource "$dev" "$want")" "$(dax_ram_resources "$dev")"
 
 check "daxctl reconfigure-device $dev back to devdax" \
 	daxctl reconfigure-device --mode=devdax --force "$dev"

@@ -158,6 +158,26 @@ dax_block_dirs() {
 	range_block_dirs "$start" $((start + $(cat "$d/size")))
 }
 dax_memblocks() { dax_block_dirs "$1" | wc -l; }
+
+# dax_ram_resources DEV: the resources right under DEV's in /proc/iomem,
+# one "start-end name" per line.
+# dax_blocks_resource DEV N: what one resource for DEV's N whole blocks
+# reads as, the in-tree kmem's single add and kmem_mom's merged per-block
+# adds alike.
+dax_ram_resources() {
+	awk -v d="$1" '
+		inside && match($0, /^ */) && RLENGTH <= indent { exit }
+		inside { sub(/^ */, ""); sub(/ : /, " "); print }
+		$NF == d { inside = 1; match($0, /^ */); indent = RLENGTH }
+	' /proc/iomem
+}
+dax_blocks_resource() {
+	local bs s
+	bs=$(memblock_bytes)
+	s=$(($(cat "/sys/bus/dax/devices/$1/resource")))
+	s=$(((s + bs - 1) / bs * bs))
+	printf '%08x-%08x System RAM (kmem)\n' "$s" $((s + $2 * bs - 1))
+}
 dax_online_memblocks() {
 	local b n=0
 	for b in $(dax_block_dirs "$1"); do

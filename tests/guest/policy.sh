@@ -182,6 +182,8 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 
 	bind "$t"
 	check_eq "$t all $n blocks added" "$n" "$(dax_memblocks "$dev")"
+	check_eq "$t /proc/iomem: one System RAM (kmem) spans them" \
+		"$(dax_blocks_resource "$dev" "$n")" "$(dax_ram_resources "$dev")"
 	zones=$(dax_zones "$dev") want=$(want_zones "$drv" "$pol")
 	check_eq "$t zones of its blocks (movable normal offline)" "$want" "$zones"
 	settle
