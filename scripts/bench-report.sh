@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # bench-report.sh RAW.tsv OUTDIR: turn scripts/bench.sh's raw results into
-# OUTDIR/bench.md (a table per kernel, also printed) and OUTDIR/dram.png.
+# OUTDIR/bench.md (a table per kernel, also printed), OUTDIR/dram.png and
+# OUTDIR/time.png.
 set -euo pipefail
 raw=${1:?usage: bench-report.sh RAW.tsv OUTDIR}
 out=${2:?usage: bench-report.sh RAW.tsv OUTDIR}
@@ -197,22 +198,36 @@ cat "$out/bench.md"
 # DRAM spent vs device size, one panel per kernel, failed runs left out.
 command -v gnuplot >/dev/null || exit 0
 plot=$out/plot.gp
-{
+
+# multiplot PNG TITLE: a grid of one panel per row label of the summary,
+# three to a row.
+multiplot() {
+	local panels cols rows
 	panels=$(cut -f1 "$summary" | uniq | wc -l)
-	echo "set terminal pngcairo size $((panels * 420)),520 font ',10'"
-	echo "set output '$out/dram.png'"
-	echo "set multiplot layout 1,$panels title 'DRAM spent by hot-adding the device (guest with 1 GiB of DRAM; log-log); memmap is 16 MiB per GiB'"
+	cols=$((panels < 3 ? panels : 3)) rows=$(((panels + 2) / 3))
+	echo "set terminal pngcairo noenhanced size $((cols * 460)),$((rows * 380 + 40)) font ',10'"
+	echo "set output '$1'"
+	echo "set multiplot layout $rows,$cols title '$2'"
+}
+
+{
+	multiplot "$out/dram.png" 'DRAM spent by hot-adding the device (guest with 1 GiB of DRAM; log-log); memmap is 16 MiB per GiB'
 	echo "set logscale xy 2; set grid; set key top left Left reverse"
 	echo "set xlabel 'device GiB'; set ylabel 'MiB of DRAM'; set yrange [0.0625:*]"
 	for k in $(cut -f1 "$summary" | uniq); do
 		echo "set title '$k'"
+		awk -F'\t' -v k="$k" '$1 == k { if (!n++ || $2 < lo) lo = $2; if ($2 > hi) hi = $2 }
+			END { printf "set xrange [%g:%g]\n", lo / 2, hi * 2 }' "$summary"
 		printf 'plot '
 		sep=
+		# A driver keeps its colour and mark in every panel.
+		lt=0
 		for d in kmem kmem-knob mom0 mom1 auto; do
+			lt=$((lt + 1))
 			grep -qP "^$k\t[0-9]+\t$d\t[0-9]+/[0-9]+\t[0-9]" "$summary" || continue
 			awk -F'\t' -v k="$k" -v d="$d" '$1 == k && $3 == d && $5 != "" { print $2, ($15 > 0.0625 ? $15 : 0.0625) }' \
 				"$summary" >"$out/plot-$k-$d.dat"
-			printf "%s'%s' with linespoints lw 2 title '%s'" "$sep" "$out/plot-$k-$d.dat" "$d"
+			printf "%s'%s' with linespoints lt %d lw 2 title '%s'" "$sep" "$out/plot-$k-$d.dat" "$lt" "$d"
 			sep=', '
 		done
 		# Runs that never finished, drawn where their memmap would be.
@@ -221,6 +236,47 @@ plot=$out/plot.gp
 			printf "%s'%s' with points pt 2 ps 2.5 lw 2 lc rgb 'black' title 'no result (memmap > DRAM)'" \
 				"$sep" "$out/plot-$k-died.dat"
 		echo
+	done
+	echo "unset multiplot"
+} >"$plot"
+gnuplot "$plot"
+rm -f "$out"/plot-*.dat "$plot"
+
+# Time against the target: kmem_mom's median over the reference's, per
+# phase and size, one panel per kernel; the bars are kmem_mom's fastest and
+# slowest run over the same reference median, i.e. the spread the ratio
+# is read against.
+{
+	multiplot "$out/time.png" 'kmem_mom (memmap_on_memory=1) time over the reference (kmem-knob 6.9+, else kmem): median, bars min-max of runs'
+	echo "set logscale x 2; set grid; set key top right; set yrange [0:2.5]"
+	echo "set xlabel 'device GiB'; set ylabel 'time / reference median'"
+	for k in $(cut -f1 "$summary" | uniq); do
+		ref=kmem
+		grep -qP "^$k\t[0-9]+\tkmem-knob\t" "$summary" && ref=kmem-knob
+		awk -F'\t' -v k="$k" -v ref="$ref" '
+			$1 != k || $5 == "" { next }
+			$3 == ref { ra[$2] = $9; rr[$2] = $12 }
+			$3 == "mom1" { g[++n] = $2; a[$2] = $9 " " $10 " " $11; r[$2] = $12 " " $13 " " $14 }
+			END {
+				for (i = 1; i <= n; i++) {
+					x = g[i]
+					if (!(x in ra)) continue
+					split(a[x], pa, " "); split(r[x], pr, " ")
+					printf "%s %.3f %.3f %.3f %.3f %.3f %.3f\n", x,
+						pa[1] / ra[x], pa[2] / ra[x], pa[3] / ra[x],
+						pr[1] / rr[x], pr[2] / rr[x], pr[3] / rr[x]
+				}
+			}' "$summary" >"$out/plot-$k-ratio.dat"
+		echo "set title '$k against $ref'"
+		awk 'NR == 1 { lo = hi = $1 } $1 < lo { lo = $1 } $1 > hi { hi = $1 }
+			END { if (NR) printf "set xrange [%g:%g]\n", lo / 2, hi * 2 }' "$out/plot-$k-ratio.dat"
+		if [ -s "$out/plot-$k-ratio.dat" ]; then
+			printf "plot 1 with lines lc rgb 'black' dt 2 notitle, "
+			printf "'%s' using (\$1*0.93):2:3:4 with yerrorlines lw 2 title 'add+online', " "$out/plot-$k-ratio.dat"
+			printf "'%s' using (\$1*1.07):5:6:7 with yerrorlines lw 2 title 'offline+remove'\n" "$out/plot-$k-ratio.dat"
+		else
+			echo "set label 1 'no reference in this run' at graph 0.5,0.5 center; plot 1 with lines lc rgb 'black' dt 2 notitle; unset label 1"
+		fi
 	done
 	echo "unset multiplot"
 } >"$plot"

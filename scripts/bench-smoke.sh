@@ -2,15 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # The benchmark's smoke run for make check: 1 GiB, 6.12, one run per driver.
-# It checks that the pipeline still produces its table and plot and that
+# It checks that the pipeline still produces its table and plots and that
 # every driver completed a run; it never judges a timing.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$top/build/bench-smoke
 "$top/scripts/bench.sh" --smoke >"$top/build/bench-smoke.log" 2>&1
 rc=$?
-if [ $rc = 0 ] && [ -s "$dir/bench.md" ] && [ -s "$dir/dram.png" ]; then
-	echo "ok - make bench --smoke produced bench.md and dram.png"
+if [ $rc = 0 ] && [ -s "$dir/bench.md" ] && [ -s "$dir/dram.png" ] && [ -s "$dir/time.png" ]; then
+	echo "ok - make bench --smoke produced bench.md, dram.png and time.png"
 else
 	echo "not ok - make bench --smoke (exit $rc)"
 	tail -n 20 "$top/build/bench-smoke.log" | sed 's/^/# /'

@@ -4,24 +4,29 @@
 # make bench: what the memmap costs with the in-tree kmem and with kmem_mom,
 # in the same guests, on Debian's 6.1, 6.12 and 7.3.
 #   bench.sh [--kernels "K61 K612 K73"] [--sizes "1 4 16 64"] [--scale "256 512"]
-#            [--blocks2g "4 16"] [--reps 5] [--out DIR] [--smoke] [--no-trace]
+#            [--blocks2g "4 16"] [--reps 10] [--reps-large 6] [--out DIR]
+#            [--smoke] [--no-trace]
 #   bench.sh --merge "DIR..." [--out DIR]
 # Up to 16 GiB one QEMU guest per kernel and size runs every driver,
-# interleaved; at larger sizes the drivers that keep the memmap in RAM get
-# a guest and one try each (they exhaust DRAM and may take their guest
-# down), and the others still share one guest, interleaved.  Node0 has 1 GiB
+# interleaved, --reps runs each; at larger sizes the drivers that keep the
+# memmap in RAM get a guest and one try each (they exhaust DRAM and may
+# take their guest down), and the others still share one guest,
+# interleaved, --reps-large runs each.  Both are rounded down to whole turns of the rotating driver
+# order (tests/guest/benchlib.sh: bench_order), so that every driver runs
+# in every place equally often.  One guest runs at a time.  Node0 has 1 GiB
 # of DRAM; node1 is a sparse soft-reserved device.  --blocks2g sizes run
 # with 65 GiB of boot RAM (sparse), which gives x86 2 GiB memory blocks.
 # Prints a markdown table per kernel, writes raw.tsv, bench.md and dram.png
 # (gnuplot) to DIR (default results/latest), then the traced breakdown
 # (scripts/bench-trace.sh, trace.md) unless --no-trace.  Asserts nothing
 # about timings; --smoke (1 GiB, 6.12, one rep) only checks that the
-# pipeline produces its table.  --merge joins runs made side by side (one
+# pipeline produces its table.  --merge joins runs made separately (one
 # kernel each, --kernels K --out DIR) into one report, without guests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernels="K61 K612 K73" sizes="1 4 16 64" scale="256 512" blocks2g="4 16" reps=5
+kernels="K61 K612 K73" sizes="1 4 16 64" scale="256 512" blocks2g="4 16" reps=10
+reps_large=6
 out=$KMM_TOP/results/latest smoke='' trace=1 merge=''
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--scale) scale=$2; shift 2 ;;
 	--blocks2g) blocks2g=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
+	--reps-large) reps_large=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
 	--no-trace) trace=''; shift ;;
 	--merge) merge=$2; shift 2 ;;
@@ -52,7 +58,7 @@ if [ -n "$merge" ]; then
 	for d in $merge; do tail -n +2 "$d/raw.tsv"; done >>"$raw"
 	"$KMM_TOP/scripts/bench-report.sh" "$raw" "$out"
 	for d in $merge; do
-		echo "# from $d, run side by side with the others"
+		echo "# from $d"
 		cat "$d/env.txt"
 	done >"$out/env.txt"
 	exit 0
@@ -64,10 +70,13 @@ fi
 kmm_kernels_env
 
 # run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS: one guest, its results
-# appended to raw.tsv under LABEL.
+# appended to raw.tsv under LABEL.  REPS of at least one turn of the
+# DRIVERS' rotation is rounded down to whole turns.
 run_guest() {
-	local kname=$1 label=$2 boot=$3 gib=$4 drv=$5 r=$6 kver o why
+	local kname=$1 label=$2 boot=$3 gib=$4 drv=$5 r=$6 kver o why n
 	kver=${!kname}
+	n=$(($(tr -cd , <<<"$drv" | wc -c) + 1))
+	[ "$r" -lt "$n" ] || r=$((r - r % n))
 	o=$work/$kver-$boot-$gib-${drv//,/+}
 	kmm_log "$kver: $gib GiB, boot RAM $boot GiB, $drv, $r run(s)"
 	# From 256 GiB a guest's memmap on the device touches 4 GiB or more
@@ -116,7 +125,7 @@ run_sizes() {
 			*) ondev=${ondev:+$ondev,}$drv ;;
 			esac
 		done
-		run_guest "$kname" "$label" "$boot" "$gib" "$ondev" "$reps"
+		run_guest "$kname" "$label" "$boot" "$gib" "$ondev" "$reps_large"
 	done
 }
 
@@ -129,7 +138,7 @@ run_sizes() {
 		echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
 		echo "guest: -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1 sparse soft-reserved (memmap=%)"
 		echo "sizes: $sizes; scale: $scale"
-		echo "reps: $reps (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
+		echo "reps: $reps up to 16 GiB, $reps_large above, each rounded down to whole turns of the driver order (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
 		echo "2 GiB blocks: sizes $blocks2g, node0 65 GiB (sparse)"
 	} >"$out/env.txt"
 }
@@ -144,4 +153,4 @@ for kname in $kernels; do
 done
 
 "$KMM_TOP/scripts/bench-report.sh" "$raw" "$out"
-[ -z "$trace" ] || "$KMM_TOP/scripts/bench-trace.sh" --kernels "$kernels" --reps "$reps" --out "$out"
+[ -z "$trace" ] || "$KMM_TOP/scripts/bench-trace.sh" --kernels "$kernels" --out "$out"
