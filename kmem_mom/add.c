@@ -23,6 +23,7 @@
 #include <linux/ioport.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <kmem_mom/kmem_mom.h>
 
@@ -239,12 +240,43 @@ static int kmm_remove_chunk(struct kmm_dev *kd, u64 start, u64 size,
 }
 
 /*
+ * Whether one remove_memory() can take range @r back whole, memmap on the
+ * device: the kernel removes such blocks together (6.9+), and every block
+ * of the range is added, has its memmap on itself and is offline.  The
+ * core WARNs at a range with a block missing or without its own memmap,
+ * and refuses one with a block online.  A block onlined after this look
+ * only makes the call fail, and the blocks then go one by one.
+ */
+static bool kmm_range_removable_at_once(struct kmm_dev *kd, struct kmm_range *r)
+{
+	unsigned long n = kmm_range_blocks(r), b, last;
+
+	if (r->whole || n < 2 || r->nr_added != n ||
+	    !kmm_mhp_removes_blocks_together())
+		return false;
+	for (b = 0; b < n; b++) {
+		/* The last page: never part of a memmap on the block. */
+		last = PHYS_PFN(kmm_block_start(r, b + 1)) - 1;
+		if (kd->at[r->first + b] != KMM_AT_DEVICE ||
+		    pfn_to_online_page(last))
+			return false;
+	}
+	return true;
+}
+
+/*
  * Remove what range @i added, in the chunks it was added: the whole range,
  * or one block per call (the granularity of a memmap on the device).  A
  * stuck block is skipped, not given up on.  @offline: offline first (a
  * rollback, whose blocks the kernel may have onlined) rather than insist
  * they are offline already (an unbind, which cannot wait for an offline
  * that may never finish).
+ *
+ * An unbind whose blocks are all offline, memmap on the device, takes
+ * them back in one call where the kernel can (6.9+), as the in-tree kmem
+ * does: one hotplug lock, resource release and node check instead of one
+ * of each per block.  With every block offline, no block holds anything
+ * of another, and the order the core takes them in does not matter.
  *
  * The blocks go from the last, so that whatever a block holds for a later
  * one (its memmap after a refused bind; the page tables of a later
@@ -265,6 +297,11 @@ static unsigned long kmm_release_range(struct kmm_dev *kd, int i, bool offline)
 			stuck = r->nr_added;
 		else
 			kmm_removed(kd, r, 0, n);
+		n = 0;
+	}
+	if (!offline && kmm_range_removable_at_once(kd, r) &&
+	    !kmm_remove_memory(kd->nid, r->range.start, range_len(&r->range))) {
+		kmm_removed(kd, r, 0, n);
 		n = 0;
 	}
 	for (b = n; b-- > 0;) {

@@ -53,6 +53,21 @@ static inline int kmm_mhp_memmap_supported(void)
 }
 
 /*
+ * Whether remove_memory() takes back, in one call, a range whose blocks
+ * each carry their own memmap: v6.8 (6b8f0798b85a) keeps each block's
+ * altmap with the block and removes such blocks one by one under one
+ * hotplug lock.  No header changed with it; the export of the check in
+ * v6.9 (42d9358252e5) is the first thing a module can see, so a 6.8
+ * kernel is taken for the one-block-per-call kernels before it.  The call
+ * WARNs unless every block of the range is present with its memmap on
+ * itself; the caller makes sure of that.
+ */
+static inline bool kmm_mhp_removes_blocks_together(void)
+{
+	return kmm_mhp_memmap_supported() >= 0;
+}
+
+/*
  * True where add_memory_driver_managed() answers an MHP_MEMMAP_ON_MEMORY
  * request it cannot honour with -EINVAL (v5.13-v6.5); from v6.6 the core
  * falls back to a memmap in RAM instead, and -EINVAL means something else.
