@@ -11,13 +11,14 @@
 # interleaved, --reps runs each; at larger sizes the drivers that keep the
 # memmap in RAM get a guest and one try each (they exhaust DRAM and may
 # take their guest down), and the others still share one guest,
-# interleaved, --reps-large runs each.  Both are rounded down to whole turns of the rotating driver
-# order (tests/guest/benchlib.sh: bench_order), so that every driver runs
-# in every place equally often.  One guest runs at a time.  Node0 has 1 GiB
+# interleaved, --reps-large runs each.  Both are rounded to whole turns of
+# the rotating driver order (tests/guest/benchlib.sh: bench_order), down
+# unless that leaves fewer than five, so that every driver runs in every
+# place equally often.  One guest runs at a time.  Node0 has 1 GiB
 # of DRAM; node1 is a sparse soft-reserved device.  --blocks2g sizes run
 # with 65 GiB of boot RAM (sparse), which gives x86 2 GiB memory blocks.
-# Prints a markdown table per kernel, writes raw.tsv, bench.md and dram.png
-# (gnuplot) to DIR (default results/latest), then the traced breakdown
+# Prints a markdown table per kernel, writes raw.tsv, bench.md, dram.png and
+# time.png (gnuplot) to DIR (default results/latest), then the traced breakdown
 # (scripts/bench-trace.sh, trace.md) unless --no-trace.  Asserts nothing
 # about timings; --smoke (1 GiB, 6.12, one rep) only checks that the
 # pipeline produces its table.  --merge joins runs made separately (one
@@ -71,12 +72,16 @@ kmm_kernels_env
 
 # run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS: one guest, its results
 # appended to raw.tsv under LABEL.  REPS of at least one turn of the
-# DRIVERS' rotation is rounded down to whole turns.
+# DRIVERS' rotation is rounded down to whole turns, or up where that would
+# leave fewer than five runs (and fewer than asked for).
 run_guest() {
 	local kname=$1 label=$2 boot=$3 gib=$4 drv=$5 r=$6 kver o why n
 	kver=${!kname}
 	n=$(($(tr -cd , <<<"$drv" | wc -c) + 1))
-	[ "$r" -lt "$n" ] || r=$((r - r % n))
+	if [ "$r" -ge "$n" ]; then
+		r=$((r - r % n))
+		[ "$r" -ge "$6" ] || [ "$r" -ge 5 ] || r=$((r + n))
+	fi
 	o=$work/$kver-$boot-$gib-${drv//,/+}
 	kmm_log "$kver: $gib GiB, boot RAM $boot GiB, $drv, $r run(s)"
 	# From 256 GiB a guest's memmap on the device touches 4 GiB or more
@@ -138,7 +143,7 @@ run_sizes() {
 		echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
 		echo "guest: -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1 sparse soft-reserved (memmap=%)"
 		echo "sizes: $sizes; scale: $scale"
-		echo "reps: $reps up to 16 GiB, $reps_large above, each rounded down to whole turns of the driver order (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
+		echo "reps: $reps up to 16 GiB, $reps_large above, each rounded to whole turns of the driver order (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
 		echo "2 GiB blocks: sizes $blocks2g, node0 65 GiB (sparse)"
 	} >"$out/env.txt"
 }
