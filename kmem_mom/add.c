@@ -23,7 +23,6 @@
 #include <linux/ioport.h>
 #include <linux/memory.h>
 #include <linux/memory_hotplug.h>
-#include <linux/mm.h>
 #include <linux/slab.h>
 #include <kmem_mom/kmem_mom.h>
 
@@ -249,18 +248,15 @@ static int kmm_remove_chunk(struct kmm_dev *kd, u64 start, u64 size,
  */
 static bool kmm_range_removable_at_once(struct kmm_dev *kd, struct kmm_range *r)
 {
-	unsigned long n = kmm_range_blocks(r), b, last;
+	unsigned long n = kmm_range_blocks(r), b;
 
 	if (r->whole || n < 2 || r->nr_added != n ||
 	    !kmm_mhp_removes_blocks_together())
 		return false;
-	for (b = 0; b < n; b++) {
-		/* The last page: never part of a memmap on the block. */
-		last = PHYS_PFN(kmm_block_start(r, b + 1)) - 1;
+	for (b = 0; b < n; b++)
 		if (kd->at[r->first + b] != KMM_AT_DEVICE ||
-		    pfn_to_online_page(last))
+		    kmm_block_online_page(r, b))
 			return false;
-	}
 	return true;
 }
 

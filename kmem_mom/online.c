@@ -188,7 +188,7 @@ void kmm_untrack(struct kmm_dev *kd)
 void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,
 		     unsigned long *normal, unsigned long *offline)
 {
-	unsigned long b, last;
+	unsigned long b;
 	struct page *page;
 	int i;
 
@@ -199,9 +199,7 @@ void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,
 		for (b = 0; b < kmm_range_blocks(r); b++) {
 			if (!kmm_block_added(kd, r, b))
 				continue;
-			/* The last page: never part of a memmap on the block. */
-			last = PHYS_PFN(kmm_block_start(r, b + 1)) - 1;
-			page = pfn_to_online_page(last);
+			page = kmm_block_online_page(r, b);
 			if (!page)
 				(*offline)++;
 			else if (page_zonenum(page) == ZONE_MOVABLE)

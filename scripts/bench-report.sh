@@ -74,12 +74,15 @@ END {
 	}
 }' "$raw" >"$summary"
 
+# ref_of LABEL: the reference of a row label: the in-tree kmem with its
+# own switch where the kernel has it (6.9+), else the in-tree kmem.
+ref_of() {
+	if grep -qP "^$1\t[0-9]+\tkmem-knob\t" "$summary"; then echo kmem-knob; else echo kmem; fi
+}
+
 {
 	for k in $(cut -f1 "$summary" | uniq); do
-		# The reference: the in-tree kmem with its own switch where the
-		# kernel has it (6.9+), else the in-tree kmem.
-		ref=kmem
-		grep -qP "^$k\t[0-9]+\tkmem-knob\t" "$summary" && ref=kmem-knob
+		ref=$(ref_of "$k")
 		echo "### $k"
 		echo
 		echo "| GiB | driver | runs ok | DRAM spent, MiB per GiB | DRAM per block, KiB (of it slab, per-cpu, page tables) | device capacity spent, MiB | memmap / device (limit 1.5625 %) | waste beyond memmap, MiB | add+online, s per GiB (min-max) | vs $ref | offline+remove, s per GiB (min-max) | vs $ref | of it the unbind, s per GiB (min-max) | vs $ref | both, s per GiB (min-max) | vs $ref |"
@@ -251,8 +254,7 @@ rm -f "$out"/plot-*.dat "$plot"
 	echo "set logscale x 2; set grid; set key top right; set yrange [0:2.5]"
 	echo "set xlabel 'device GiB'; set ylabel 'time / reference median'"
 	for k in $(cut -f1 "$summary" | uniq); do
-		ref=kmem
-		grep -qP "^$k\t[0-9]+\tkmem-knob\t" "$summary" && ref=kmem-knob
+		ref=$(ref_of "$k")
 		awk -F'\t' -v k="$k" -v ref="$ref" '
 			$1 != k || $5 == "" { next }
 			$3 == ref { ra[$2] = $9; rr[$2] = $12 }

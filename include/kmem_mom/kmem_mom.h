@@ -105,6 +105,16 @@ static inline bool kmm_block_added(const struct kmm_dev *kd,
 	return kd->at[r->first + b] != KMM_AT_NONE;
 }
 
+/*
+ * The online page at the end of block @b of range @r, or NULL while the
+ * block is offline.  The last page is never part of a memmap on the block.
+ */
+static inline struct page *kmm_block_online_page(const struct kmm_range *r,
+						 unsigned long b)
+{
+	return pfn_to_online_page(PHYS_PFN(kmm_block_start(r, b + 1)) - 1);
+}
+
 /* Whole memory blocks in range @r (0 if it was trimmed away). */
 static inline unsigned long kmm_range_blocks(const struct kmm_range *r)
 {
