@@ -11,8 +11,14 @@
  * faults in remove_pagetable()).  After every add, the page tables say
  * where each block's memmap went.
  *
+ * Block by block, the order matters too: the page tables and section roots
+ * a block's add allocates would land in blocks of the device already
+ * online in a kernel zone.  So the blocks that need new ones go first,
+ * held offline, then the rest, then the first ones once more for the
+ * kernel's online policy (tables.c).
+ *
  * Every add asks the core to merge its "System RAM (kmem)" resource with
- * the one before it: /proc/iomem then shows one per range, as the in-tree
+ * its neighbours: /proc/iomem then shows one per range, as the in-tree
  * kmem's, and both the next add (which inserts among the range's
  * children) and release_mem_region_adjustable() (which looks a block up
  * among them) find one child instead of every block added so far.
@@ -28,11 +34,16 @@
 
 static int kmm_add_call(struct kmm_dev *kd, u64 start, u64 size, mhp_t flags)
 {
+	int rc;
+
 	flags |= MHP_NID_IS_MGID | MHP_MERGE_RESOURCE;
 	if (kmm_inject_add_failure(++kd->nr_calls))
 		return -ENOMEM;
-	return add_memory_driver_managed(kd->mgid, start, size,
-					 kmm_resource_name, flags);
+	kmm_set_adding(kd, true);
+	rc = add_memory_driver_managed(kd->mgid, start, size, kmm_resource_name,
+				       flags);
+	kmm_set_adding(kd, false);
+	return rc;
 }
 
 /*
@@ -50,7 +61,11 @@ static void kmm_added(struct kmm_dev *kd, struct kmm_range *r, unsigned long b,
 static void kmm_removed(struct kmm_dev *kd, struct kmm_range *r,
 			unsigned long b, unsigned long n)
 {
+	unsigned long k;
+
 	memset(&kd->at[r->first + b], KMM_AT_NONE, n);
+	for (k = b; k < b + n; k++)
+		kmm_block_flags(kd, r->first + k, 0, (u8)~KMM_BLK_FIRST);
 	r->nr_added -= n;
 	atomic_long_sub(n, &kmm_nr_blocks);
 }
@@ -114,10 +129,12 @@ static int kmm_add_range_in_ram(struct kmm_dev *kd, int i)
 
 /*
  * The kernel cannot say up front whether it will put the memmap on the
- * device.  <= 6.5 answer the add: -EINVAL means no, and nothing was added.
- * 6.6-6.8 put it in RAM without a word: add the first block held offline
- * (so nothing can be allocated in it), look where its memmap went, and
- * take it away again before the real adds.
+ * device.  <= 6.5 answer the add: -EINVAL means no, and nothing was added;
+ * otherwise the block stays, as a first block (held offline, added again
+ * later if the kernel's policy wanted it online).  6.6-6.8 put it in RAM
+ * without a word: add the first block held offline (so nothing can be
+ * allocated in it), look where its memmap went, and take it away again
+ * before the real adds.
  */
 static int kmm_ask_first_add(struct kmm_dev *kd, int i)
 {
@@ -128,11 +145,15 @@ static int kmm_ask_first_add(struct kmm_dev *kd, int i)
 
 	kd->ask_first_add = false;
 	if (kmm_mhp_refuses_with_einval()) {
+		kmm_block_flags(kd, r->first, KMM_BLK_FIRST, 0);
 		rc = kmm_add_call(kd, r->range.start, bs, MHP_MEMMAP_ON_MEMORY);
-		if (rc == -EINVAL)
-			return kmm_fall_back(kd, KMM_WHY_REFUSED);
-		if (rc)
-			return rc;
+		if (rc) {
+			kmm_block_flags(kd, r->first, 0, KMM_BLK_FIRST);
+			return rc == -EINVAL ?
+				       kmm_fall_back(kd, KMM_WHY_REFUSED) :
+				       rc;
+		}
+		kd->nr_first++;
 		kmm_added(kd, r, 0, 1);
 		return kmm_check_blocks(kd, i, 0, 1);
 	}
@@ -153,37 +174,89 @@ static int kmm_ask_first_add(struct kmm_dev *kd, int i)
 	return at == KMM_AT_DEVICE ? 0 : kmm_fall_back(kd, KMM_WHY_SILENT);
 }
 
-static int kmm_add_range_on_device(struct kmm_dev *kd, int i)
+/* Add block @b of range @i, memmap on the device, and look where it went. */
+static int kmm_add_block(struct kmm_dev *kd, int i, unsigned long b)
 {
 	struct kmm_range *r = &kd->ranges[i];
-	unsigned long b;
-	u64 start;
+	u64 start = kmm_block_start(r, b);
 	int rc;
 
-	if (kd->ask_first_add) {
-		rc = kmm_ask_first_add(kd, i);
-		if (rc)
-			return rc;
-		if (!kd->on_device)
-			return kmm_add_range_in_ram(kd, i);
+	rc = kmm_add_call(kd, start, memory_block_size_bytes(),
+			  MHP_MEMMAP_ON_MEMORY);
+	if (rc) {
+		dev_warn(&kd->dev_dax->dev,
+			 "mapping%d: block %#llx add failed: %d\n", i, start,
+			 rc);
+		return rc;
 	}
-	for (b = r->nr_added; b < kmm_range_blocks(r); b++) {
-		/* Blocks are added in order: the first nr_added are in. */
-		start = kmm_block_start(r, b);
-		rc = kmm_add_call(kd, start, memory_block_size_bytes(),
-				  MHP_MEMMAP_ON_MEMORY);
-		if (rc) {
-			dev_warn(&kd->dev_dax->dev,
-				 "mapping%d: block %#llx add failed: %d\n", i,
-				 start, rc);
-			return rc;
+	kmm_added(kd, r, b, 1);
+	return kmm_check_blocks(kd, i, b, b + 1);
+}
+
+/* Add every block of the device not added yet, first blocks or the rest. */
+static int kmm_add_blocks(struct kmm_dev *kd, bool first)
+{
+	unsigned long b;
+	int i, rc;
+
+	for (i = 0; i < kd->nr_range; i++) {
+		struct kmm_range *r = &kd->ranges[i];
+
+		for (b = 0; b < kmm_range_blocks(r); b++) {
+			if (kmm_block_added(kd, r, b) ||
+			    first != kmm_block_first(kd, r->first + b))
+				continue;
+			rc = kmm_add_block(kd, i, b);
+			if (rc)
+				return rc;
 		}
-		kmm_added(kd, r, b, 1);
-		rc = kmm_check_blocks(kd, i, b, b + 1);
-		if (rc)
-			return rc;
 	}
 	return 0;
+}
+
+/*
+ * Every block is in, and every table and root their memmaps need: a first
+ * block the kernel's policy wanted online (and we held) goes out and comes
+ * back, and the policy onlines it as it would have.  One whose PMD table
+ * nothing else keeps would get a new one on the device's node, in a block
+ * now online: it stays held for userspace (online_request).  So does one
+ * that someone onlined meanwhile, in ZONE_MOVABLE: it is where it can be.
+ */
+static int kmm_add_first_again(struct kmm_dev *kd)
+{
+	u64 bs = memory_block_size_bytes();
+	unsigned long b;
+	int i, rc;
+
+	for (i = 0; i < kd->nr_range; i++) {
+		struct kmm_range *r = &kd->ranges[i];
+
+		for (b = 0; b < kmm_range_blocks(r); b++) {
+			if (!kmm_block_first(kd, r->first + b) ||
+			    !kmm_first_block_done(kd, r->first + b) ||
+			    !kmm_tables_outlive(kd, r, b) ||
+			    kmm_remove_memory(kd->nid, kmm_block_start(r, b),
+					      bs))
+				continue;
+			kmm_removed(kd, r, b, 1);
+			rc = kmm_add_block(kd, i, b);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int kmm_add_on_device(struct kmm_dev *kd)
+{
+	int rc;
+
+	rc = kmm_add_blocks(kd, true);
+	if (!rc)
+		rc = kmm_add_blocks(kd, false);
+	if (!rc && kd->nr_first)
+		rc = kmm_add_first_again(kd);
+	return rc;
 }
 
 static int kmm_request_range(struct kmm_dev *kd, int i)
@@ -212,7 +285,7 @@ static int kmm_request_range(struct kmm_dev *kd, int i)
 /* Add every range of the device as planned; the caller rolls back. */
 int kmm_add_memory(struct kmm_dev *kd)
 {
-	int i, rc;
+	int i, rc, first = -1;
 
 	for (i = 0; i < kd->nr_range; i++) {
 		if (!kmm_range_blocks(&kd->ranges[i]))
@@ -220,10 +293,23 @@ int kmm_add_memory(struct kmm_dev *kd)
 		rc = kmm_request_range(kd, i);
 		if (rc)
 			return rc;
-		if (kd->on_device)
-			rc = kmm_add_range_on_device(kd, i);
-		else
-			rc = kmm_add_range_in_ram(kd, i);
+		if (first < 0)
+			first = i;
+	}
+	if (kd->on_device && kd->ask_first_add) {
+		rc = kmm_ask_first_add(kd, first);
+		if (rc)
+			return rc;
+	}
+	if (kd->on_device) {
+		/* After a block the ask kept: its tables are made already. */
+		kmm_plan_first_blocks(kd);
+		return kmm_add_on_device(kd);
+	}
+	for (i = 0; i < kd->nr_range; i++) {
+		if (!kmm_range_blocks(&kd->ranges[i]))
+			continue;
+		rc = kmm_add_range_in_ram(kd, i);
 		if (rc)
 			return rc;
 	}

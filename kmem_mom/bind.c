@@ -101,7 +101,8 @@ static int kmm_size_ranges(struct kmm_dev *kd)
 		return -EINVAL;
 	}
 	kd->at = kvmalloc(kd->nr_blocks, GFP_KERNEL);
-	if (!kd->at)
+	kd->blk = kvzalloc(kd->nr_blocks, GFP_KERNEL);
+	if (!kd->at || !kd->blk)
 		return -ENOMEM;
 	memset(kd->at, KMM_AT_NONE, kd->nr_blocks);
 	return 0;
@@ -111,6 +112,7 @@ static void kmm_free_dev(struct kmm_dev *kd)
 {
 	kmm_budget_release(kd);
 	kfree(kd->policy_reason);
+	kvfree(kd->blk);
 	kvfree(kd->at);
 	kfree(kd->res_name);
 	kfree(kd);
@@ -129,6 +131,10 @@ static void kmm_report_bind(struct kmm_dev *kd)
 	dev_info(dev,
 		 "node %d +%llu MiB; memmap blocks: %lu on the device, %lu in RAM, %lu in other hot-added memory\n",
 		 kd->nid, mib, on_device, in_ram, hot);
+	if (kmm_tables_in_device(kd))
+		dev_warn(dev,
+			 "%lu page-table page(s) or section root(s) of its memmap sit in its own memory: the blocks holding them cannot be hot-removed\n",
+			 kmm_tables_in_device(kd));
 	/* clang-format on */
 	kmm_report_online(kd);
 }
@@ -221,9 +227,9 @@ int kmm_probe(struct dev_dax *dev_dax)
 	kmm_bind_begin(kd);
 	rc = kmm_add_memory(kd);
 	kmm_ram_release(kd);
-	kmm_bind_end(kd);
 	if (rc)
 		goto err_release_ranges;
+	kmm_bind_end(kd);
 
 	dev_set_drvdata(dev, kd);
 	rc = kmm_add_attrs(kd);
@@ -236,8 +242,13 @@ int kmm_probe(struct dev_dax *dev_dax)
 	return 0;
 
 err_release_ranges:
-	/* Leave nothing behind; what cannot go stays bound with the device. */
+	/*
+	 * Leave nothing behind; what cannot go stays bound with the device.
+	 * Nothing goes online while it goes (online.c).
+	 */
+	kmm_hold_rollback(kd);
 	stuck = kmm_release_ranges(kd, true);
+	kmm_bind_end(kd);
 	if (stuck) {
 		kd->degraded = true;
 		dev_set_drvdata(dev, kd);
@@ -291,6 +302,7 @@ void kmm_remove(struct dev_dax *dev_dax)
 		 */
 		kmemleak_not_leak(kd);
 		kmemleak_not_leak(kd->at);
+		kmemleak_not_leak(kd->blk);
 		kmemleak_not_leak(kd->policy_reason);
 		return;
 	}

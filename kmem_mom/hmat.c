@@ -4,8 +4,10 @@
  * whose memory tiers cannot say (mt_calc_adistance() came in v6.7).  The
  * answer is an abstract distance computed as the memory tiers compute it:
  * DRAM's distance, times the node's latency over DRAM's, times DRAM's
- * bandwidth over the node's, reads and writes summed.  DRAM is the memory
- * local to the first initiator with CPUs that the HMAT relates to both.
+ * bandwidth over the node's, reads and writes summed.  As the memory tiers
+ * do (access class 1), each figure is the best any initiator with CPUs
+ * gets: the lowest latency, the highest bandwidth.  DRAM is the memory of
+ * the first node with CPUs and memory that the HMAT describes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -13,6 +15,7 @@
 #include <linux/math64.h>
 #include <linux/memory-tiers.h>
 #include <linux/nodemask.h>
+#include <linux/overflow.h>
 #include <acpi/actbl1.h>
 #include <kmem_mom/kmem_mom.h>
 
@@ -102,81 +105,66 @@ static int kmm_hmat_index(const u32 *pds, u32 n, u32 pxm)
 	return -1;
 }
 
-/* The (@ini, @tgt) entry of @loc in its base unit; 0 if there is none. */
+/*
+ * The (@ini, @tgt) entry of @loc in its base unit; 0 if there is none, or
+ * if the product does not fit in 64 bits (a broken table).
+ */
 static u64 kmm_hmat_entry(const struct kmm_hmat_locality *loc, u32 ini, u32 tgt)
 {
 	u32 ni = loc->nr_initiators, nt = loc->nr_targets;
 	const u16 *vals = (const u16 *)(kmm_hmat_targets(loc) + nt);
 	int i = kmm_hmat_index(kmm_hmat_initiators(loc), ni, ini);
 	int t = kmm_hmat_index(kmm_hmat_targets(loc), nt, tgt);
-	u16 v;
+	u64 v;
+	u16 e;
 
 	if (i < 0 || t < 0)
 		return 0;
-	v = vals[i * nt + t];
+	e = vals[i * nt + t];
 	/* 0 and 0xffff both mean "not provided". */
-	if (!v || v == U16_MAX)
+	if (!e || e == U16_MAX)
 		return 0;
-	return v * loc->entry_base_unit;
+	if (check_mul_overflow((u64)e, loc->entry_base_unit, &v))
+		return 0;
+	return v;
 }
 
-static bool kmm_hmat_related(const struct acpi_table_header *tbl, u32 ini,
-			     u32 tgt)
+static bool kmm_hmat_is_latency(u8 data_type)
 {
-	const struct kmm_hmat_locality *loc = NULL;
-
-	while ((loc = kmm_hmat_next(tbl, loc)))
-		if (kmm_hmat_entry(loc, ini, tgt))
-			return true;
-	return false;
+	return data_type <= ACPI_HMAT_WRITE_LATENCY;
 }
 
 /*
- * Proximity domains of node @nid (@tgt) and of the DRAM to compare it with
- * (@ini: an initiator with CPUs whose own memory the HMAT also describes).
+ * Each figure the HMAT gives for target @tgt, the best over the initiators
+ * with CPUs; false if it gives none.
  */
-static bool kmm_hmat_pick(const struct acpi_table_header *tbl, int nid,
-			  u32 *ini, u32 *tgt)
+static bool kmm_hmat_best(const struct acpi_table_header *tbl, u32 tgt,
+			  struct kmm_hmat_perf *perf)
 {
 	const struct kmm_hmat_locality *loc = NULL;
-	u32 i, t, n;
+	bool any = false;
+	u64 v, *best;
+	u32 i;
 
 	while ((loc = kmm_hmat_next(tbl, loc))) {
-		n = loc->nr_targets;
-		for (t = 0; t < n; t++) {
-			*tgt = kmm_hmat_targets(loc)[t];
-			if (pxm_to_node(*tgt) == nid)
-				break;
-		}
-		if (t == n)
-			continue;
+		best = &perf->val[loc->data_type];
 		for (i = 0; i < loc->nr_initiators; i++) {
-			int inid;
+			u32 ini = kmm_hmat_initiators(loc)[i];
+			int inid = pxm_to_node(ini);
 
-			*ini = kmm_hmat_initiators(loc)[i];
-			inid = pxm_to_node(*ini);
-			if (inid == NUMA_NO_NODE || inid == nid ||
-			    !node_state(inid, N_CPU))
+			if (inid == NUMA_NO_NODE || !node_state(inid, N_CPU))
 				continue;
-			if (kmm_hmat_related(tbl, *ini, *tgt) &&
-			    kmm_hmat_related(tbl, *ini, *ini))
-				return true;
+			v = kmm_hmat_entry(loc, ini, tgt);
+			if (!v)
+				continue;
+			if (!*best ||
+			    (kmm_hmat_is_latency(loc->data_type) ? v < *best :
+								   v > *best))
+				*best = v;
+			any = true;
 		}
 	}
-	return false;
-}
-
-static void kmm_hmat_collect(const struct acpi_table_header *tbl, u32 ini,
-			     u32 tgt, struct kmm_hmat_perf *perf)
-{
-	const struct kmm_hmat_locality *loc = NULL;
-	u64 v;
-
-	while ((loc = kmm_hmat_next(tbl, loc))) {
-		v = kmm_hmat_entry(loc, ini, tgt);
-		if (v)
-			perf->val[loc->data_type] = v;
-	}
+	return any;
 }
 
 /* Read plus write, an "access" figure standing in for either. */
@@ -189,20 +177,48 @@ static u64 kmm_hmat_sum(const struct kmm_hmat_perf *perf, int access, int read,
 	return r && w ? r + w : 0;
 }
 
+/* The proximity domain of node @nid among the HMAT's targets. */
+static bool kmm_hmat_target_of(const struct acpi_table_header *tbl, int nid,
+			       u32 *pxm)
+{
+	const struct kmm_hmat_locality *loc = NULL;
+	u32 t;
+
+	while ((loc = kmm_hmat_next(tbl, loc))) {
+		for (t = 0; t < loc->nr_targets; t++) {
+			*pxm = kmm_hmat_targets(loc)[t];
+			if (pxm_to_node(*pxm) == nid)
+				return true;
+		}
+	}
+	return false;
+}
+
 int kmm_hmat_adistance(int nid, int *adist)
 {
 	struct kmm_hmat_perf node = {}, dram = {};
 	struct acpi_table_header *tbl;
 	u64 nl, dl, nb, db, a = MEMTIER_ADISTANCE_DRAM;
-	u32 ini, tgt;
-	int rc = -ENODATA;
+	int rc = -ENODATA, dnid;
+	bool have_dram = false;
+	u32 pxm;
 
 	if (ACPI_FAILURE(acpi_get_table(ACPI_SIG_HMAT, 0, &tbl)))
 		return -ENODATA;
-	if (!kmm_hmat_pick(tbl, nid, &ini, &tgt))
+	if (!kmm_hmat_target_of(tbl, nid, &pxm) ||
+	    !kmm_hmat_best(tbl, pxm, &node))
 		goto out;
-	kmm_hmat_collect(tbl, ini, tgt, &node);
-	kmm_hmat_collect(tbl, ini, ini, &dram);
+	for_each_node_state(dnid, N_CPU) {
+		if (dnid == nid || !node_state(dnid, N_MEMORY))
+			continue;
+		if (kmm_hmat_target_of(tbl, dnid, &pxm) &&
+		    kmm_hmat_best(tbl, pxm, &dram)) {
+			have_dram = true;
+			break;
+		}
+	}
+	if (!have_dram)
+		goto out;
 	nl = kmm_hmat_sum(&node, ACPI_HMAT_ACCESS_LATENCY,
 			  ACPI_HMAT_READ_LATENCY, ACPI_HMAT_WRITE_LATENCY);
 	dl = kmm_hmat_sum(&dram, ACPI_HMAT_ACCESS_LATENCY,

@@ -85,7 +85,7 @@ int kmm_choose_placement(struct kmm_dev *kd)
 }
 
 /* Is @phys inside a block this device has added? */
-static bool kmm_dev_owns(struct kmm_dev *kd, phys_addr_t phys)
+bool kmm_dev_owns(struct kmm_dev *kd, phys_addr_t phys)
 {
 	u64 bs = memory_block_size_bytes();
 	int i;
@@ -116,21 +116,25 @@ static enum kmm_memmap_at kmm_phys_at(struct kmm_dev *kd, u64 block,
 
 /*
  * Where the memmap of the added block at @start lives.  The vmemmap is
- * populated a PMD (one section's worth of struct pages on x86-64) at a
- * time, each PMD from wherever the allocator found room: sample the first
- * and the last struct page of every section, and keep the worst answer.
+ * populated a page at a time -- 2 MiB on x86-64, 4 KiB where the core
+ * falls back to base pages -- each page from wherever the allocator found
+ * room: look at every one of them, and keep the worst answer.
  */
 enum kmm_memmap_at kmm_block_memmap_at(struct kmm_dev *kd, u64 start)
 {
 	unsigned long pfn = PHYS_PFN(start);
-	unsigned long end = PHYS_PFN(start + memory_block_size_bytes());
+	unsigned long next = pfn + PHYS_PFN(memory_block_size_bytes());
+	unsigned long addr = (unsigned long)pfn_to_page(pfn);
+	unsigned long end = (unsigned long)pfn_to_page(next);
 	enum kmm_memmap_at at = KMM_AT_DEVICE;
-	unsigned long last;
+	phys_addr_t phys, table;
+	unsigned long size;
 
-	for (; pfn < end; pfn += PAGES_PER_SECTION) {
-		last = pfn + PAGES_PER_SECTION - 1;
-		at = max(at, kmm_phys_at(kd, start, kmm_memmap_phys(pfn)));
-		at = max(at, kmm_phys_at(kd, start, kmm_memmap_phys(last)));
+	for (; addr < end; addr = ALIGN_DOWN(addr, size) + size) {
+		/* An added block's memmap is mapped; if not, assume the worst. */
+		if (kmm_vmemmap_mapping(addr, &phys, &size, &table))
+			return KMM_AT_OWN;
+		at = max(at, kmm_phys_at(kd, start, phys));
 	}
 	return at;
 }
@@ -149,28 +153,31 @@ const char *kmm_at_name(enum kmm_memmap_at at)
 
 /*
  * 1 GiB-aligned gigantic pages the device's memory could still hold: every
- * block of such a window added, and none starting with its own memmap.
+ * block under such a window added, and no memmap in it.  A memmap on the
+ * device sits at the start of its block, in the window that holds the
+ * block's start: with 128 MiB blocks it spoils the window of eight, with
+ * 2 GiB blocks the first of the block's two windows.
  */
 unsigned long kmm_gigantic_pages(struct kmm_dev *kd)
 {
-	unsigned long per = PUD_SIZE / memory_block_size_bytes();
-	unsigned long n = 0, b, k;
+	u64 bs = memory_block_size_bytes(), w;
+	unsigned long n = 0, k, last;
 	int i;
 
-	if (!per)
-		return 0;
 	for (i = 0; i < kd->nr_range; i++) {
 		struct kmm_range *r = &kd->ranges[i];
-		unsigned long nr = kmm_range_blocks(r);
 
-		b = (ALIGN(r->range.start, PUD_SIZE) - r->range.start) /
-		    memory_block_size_bytes();
-		for (; b + per <= nr; b += per) {
-			for (k = b; k < b + per; k++)
+		if (!kmm_range_blocks(r))
+			continue;
+		for (w = ALIGN(r->range.start, PUD_SIZE);
+		     w + PUD_SIZE - 1 <= r->range.end; w += PUD_SIZE) {
+			last = (w + PUD_SIZE - 1 - r->range.start) / bs;
+			for (k = (w - r->range.start) / bs; k <= last; k++)
 				if (!kmm_block_added(kd, r, k) ||
-				    kd->at[r->first + k] == KMM_AT_DEVICE)
+				    (kd->at[r->first + k] == KMM_AT_DEVICE &&
+				     kmm_block_start(r, k) >= w))
 					break;
-			n += k == b + per;
+			n += k > last;
 		}
 	}
 	return n;

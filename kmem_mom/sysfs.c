@@ -3,8 +3,9 @@
  * Per-device attributes, in /sys/bus/dax/devices/daxX.Y/kmem_mom/ while the
  * device is bound to us.  A named group keeps clear of the kernel's own
  * daxX.Y/memmap_on_memory (6.9+) and daxX.Y/state (7.3).  Placement counts
- * come from the page tables at add time, zones and online_request from the
- * memory map at read time.  Documented in Documentation/ABI.
+ * come from the page tables at add time; zones, online_request and where
+ * the memmap's page tables are, from the memory map and the page tables at
+ * read time.  Documented in Documentation/ABI.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -135,6 +136,53 @@ static ssize_t offline_blocks_show(struct device *dev,
 }
 static DEVICE_ATTR_RO(offline_blocks);
 
+static ssize_t kmm_show_onlined(struct device *dev, char *buf, bool by_user)
+{
+	unsigned long by_kernel, by_userspace;
+
+	kmm_count_onlined(kmm_dev_of(dev), &by_kernel, &by_userspace);
+	return sysfs_emit(buf, "%lu\n", by_user ? by_userspace : by_kernel);
+}
+
+static ssize_t onlined_by_kernel_blocks_show(struct device *dev,
+					     struct device_attribute *attr,
+					     char *buf)
+{
+	return kmm_show_onlined(dev, buf, false);
+}
+static DEVICE_ATTR_RO(onlined_by_kernel_blocks);
+
+static ssize_t onlined_by_userspace_blocks_show(struct device *dev,
+						struct device_attribute *attr,
+						char *buf)
+{
+	return kmm_show_onlined(dev, buf, true);
+}
+static DEVICE_ATTR_RO(onlined_by_userspace_blocks);
+
+static ssize_t refused_onlines_show(struct device *dev,
+				    struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", kmm_refused_onlines(kmm_dev_of(dev)));
+}
+static DEVICE_ATTR_RO(refused_onlines);
+
+static ssize_t tables_first_blocks_show(struct device *dev,
+					struct device_attribute *attr,
+					char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", kmm_dev_of(dev)->nr_first);
+}
+static DEVICE_ATTR_RO(tables_first_blocks);
+
+static ssize_t memmap_tables_in_device_show(struct device *dev,
+					    struct device_attribute *attr,
+					    char *buf)
+{
+	return sysfs_emit(buf, "%lu\n", kmm_tables_in_device(kmm_dev_of(dev)));
+}
+static DEVICE_ATTR_RO(memmap_tables_in_device);
+
 static ssize_t online_request_show(struct device *dev,
 				   struct device_attribute *attr, char *buf)
 {
@@ -186,6 +234,11 @@ static struct attribute *kmm_dev_attrs[] = {
 	&dev_attr_online_normal_blocks.attr,
 	&dev_attr_offline_blocks.attr,
 	&dev_attr_online_request.attr,
+	&dev_attr_onlined_by_kernel_blocks.attr,
+	&dev_attr_onlined_by_userspace_blocks.attr,
+	&dev_attr_refused_onlines.attr,
+	&dev_attr_tables_first_blocks.attr,
+	&dev_attr_memmap_tables_in_device.attr,
 	&dev_attr_state.attr,
 	&dev_attr_ranges.attr,
 	NULL,

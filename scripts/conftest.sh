@@ -107,6 +107,8 @@ emit KMM_EXPORT_MHP_SUPPORTS_MEMMAP_ON_MEMORY \
 # Placement is read from the page tables, never taken from the request.
 have slow_virt_to_phys && exported slow_virt_to_phys ||
 	refuse "slow_virt_to_phys() is not available (x86 only): kmem_mom could not check where a memmap lives"
+have lookup_address && exported lookup_address ||
+	refuse "lookup_address() is not available (x86 only): kmem_mom could not check how a memmap is mapped"
 
 for n in add_memory_driver_managed_mhp mhp_memmap_on_memory mhp_merge_resource \
 	memory_groups; do

@@ -119,15 +119,27 @@ qargs=() kcmd= qcpu=max genv=()
 # kver_ge MAJOR.MINOR: the guest kernel is at least that version.
 kver_ge() { [ "$(printf '%s\n' "$1" "$kver" | sort -V | head -n1)" = "$1" ]; }
 
-# node0: 1 GiB below 4 GiB; node1: 1 GiB at [4 GiB, 5 GiB).  Without
+# node0: KMM_BOOT_GIB (default 1) GiB of DRAM, its first GiB below 4 GiB
+# and the rest from 4 GiB on; node1: KMM_DEV_GIB (default 1) GiB right
+# after it, at dev_base (4 GiB for the defaults).  Without
 # max-ram-below-4g=1G QEMU splits RAM at 2 GiB (q35) and the memmap= ranges
-# below land misaligned across the hole.
+# below land misaligned across the hole.  Anything larger than the default
+# is backed sparsely (reserve=off): QEMU only allocates what the guest
+# touches.  x86 gives a guest 2 GiB memory blocks when its boot RAM ends at
+# or above 64 GiB on a 2 GiB boundary (probe_memory_block_size()):
+# KMM_BOOT_GIB=65 ends it at 68 GiB.
+boot_gib=${KMM_BOOT_GIB:-1} dev_gib=${KMM_DEV_GIB:-1}
+[[ "$boot_gib" =~ ^[1-9][0-9]*$ ]] || kmm_die "KMM_BOOT_GIB: want GiB, got '$boot_gib'"
+[[ "$dev_gib" =~ ^[1-9][0-9]*$ ]] || kmm_die "KMM_DEV_GIB: want GiB, got '$dev_gib'"
+dev_base=$((boot_gib + 3))G
+sparse() { [ "$boot_gib$dev_gib" = 11 ] || echo ,reserve=off; }
 numa_2x1g() {
-	qargs+=(-machine "q35,max-ram-below-4g=1G${KMM_HMAT:+,hmat=on}" -m 2G
-		-object memory-backend-ram,id=mem0,size=1G
-		-object memory-backend-ram,id=mem1,size=1G
+	qargs+=(-machine "q35,max-ram-below-4g=1G${KMM_HMAT:+,hmat=on}" -m $((boot_gib + dev_gib))G
+		-object "memory-backend-ram,id=mem0,size=${boot_gib}G$(sparse)"
+		-object "memory-backend-ram,id=mem1,size=${dev_gib}G$(sparse)"
 		-numa node,nodeid=0,cpus=0-1,memdev=mem0
 		-numa "node,nodeid=1,memdev=mem1${KMM_HMAT:+,initiator=0}")
+	[ "$boot_gib$dev_gib" = 11 ] || genv+=("KMM_BOOT_GIB=$boot_gib" "KMM_DEV_GIB=$dev_gib")
 	hmat 1
 }
 
@@ -166,7 +178,7 @@ recipe_none() {
 # RAM (1) to soft-reserved (0xefffffff); dax_hmem turns it into dax0.0.
 recipe_hmem() {
 	numa_2x1g
-	kcmd+=" memmap=1G%4G-1+0xefffffff"
+	kcmd+=" memmap=${dev_gib}G%$dev_base-1+0xefffffff"
 }
 
 # Benchmarks: node0 KMM_BENCH_BOOT_GIB (default 1) GiB of DRAM, node1
@@ -193,7 +205,7 @@ recipe_bench() {
 # devdax namespace.
 recipe_pmem() {
 	numa_2x1g
-	kcmd+=" memmap=1G!4G"
+	kcmd+=" memmap=${dev_gib}G!$dev_base"
 }
 
 # Three soft-reserved ranges in node1 (SIZE@START), with RAM between them
@@ -272,24 +284,28 @@ recipe_nvdimm_nonuma() {
 	kcmd+=" numa=noacpi"
 }
 
-# CXL type-3 volatile memory (1 GiB) behind a CXL host bridge (pxb-cxl) and
-# root port, decoded by one 4 GiB fixed memory window.  node0 is the only
-# node QEMU describes in SRAT; Linux gives the window (CEDT CFMWS) a node
-# of its own, node1.  Nothing is programmed at boot: the guest creates and
-# commits a RAM region (setup_device cxl).  hypervisor=off: with the
-# hypervisor CPUID bit Linux cannot flush CPU caches for the region and the
-# commit fails ("Failed to synchronize CPU cache state", plus a WARN).
+# CXL type-3 volatile memory (KMM_DEV_GIB, default 1 GiB) behind a CXL
+# host bridge (pxb-cxl) and root port, decoded by one fixed memory window of
+# at least 4 GiB, which QEMU places above all of the guest's RAM.  node0
+# (KMM_BOOT_GIB of DRAM) is the only node QEMU describes in SRAT; Linux
+# gives the window (CEDT CFMWS) a node of its own, node1.  Nothing is
+# programmed at boot: the guest creates and commits a RAM region
+# (setup_device cxl).  hypervisor=off: with the hypervisor CPUID bit Linux
+# cannot flush CPU caches for the region and the commit fails ("Failed to
+# synchronize CPU cache state", plus a WARN).
 recipe_cxl() {
+	local win=$(((dev_gib + 3) / 4 * 4))
 	kver_ge 6.3 || kmm_die "--device cxl: $kver has no CXL RAM regions/dax_cxl (6.3+)"
 	qcpu=max,hypervisor=off
-	qargs+=(-machine q35,cxl=on -m 1G
-		-object memory-backend-ram,id=mem0,size=1G
+	qargs+=(-machine q35,cxl=on -m ${boot_gib}G
+		-object "memory-backend-ram,id=mem0,size=${boot_gib}G$(sparse)"
 		-numa node,nodeid=0,cpus=0-1,memdev=mem0
-		-object memory-backend-ram,id=cxlmem1,size=1G,reserve=off
+		-object "memory-backend-ram,id=cxlmem1,size=${dev_gib}G,reserve=off"
 		-device pxb-cxl,bus_nr=12,bus=pcie.0,id=cxl.1
 		-device cxl-rp,port=0,bus=cxl.1,id=cxl_rp0,chassis=0,slot=2
 		-device cxl-type3,bus=cxl_rp0,volatile-memdev=cxlmem1,id=cxl-vmem0
-		-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=4G)
+		-M cxl-fmw.0.targets.0=cxl.1,cxl-fmw.0.size=${win}G)
+	[ "$boot_gib$dev_gib" = 11 ] || genv+=("KMM_BOOT_GIB=$boot_gib" "KMM_DEV_GIB=$dev_gib")
 }
 
 recipe=recipe_${device//-/_}

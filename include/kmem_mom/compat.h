@@ -78,13 +78,25 @@ static inline bool kmm_mhp_refuses_with_einval(void)
 }
 
 /*
- * Physical address of the struct page describing @pfn.  The vmemmap is not
- * in the linear map, so only a page-table walk tells where it lives
- * (conftest.sh refuses kernels without slow_virt_to_phys()).
+ * How the vmemmap address @addr is mapped: the physical address it maps
+ * to, the size of the page that maps it (4 KiB, 2 MiB or 1 GiB), and the
+ * physical address of the page-table page that holds the entry.  -ENOENT
+ * if nothing maps it.  The vmemmap is not in the linear map, so only a
+ * page-table walk tells (conftest.sh refuses kernels without
+ * lookup_address() and slow_virt_to_phys(): x86).
  */
-static inline phys_addr_t kmm_memmap_phys(unsigned long pfn)
+static inline int kmm_vmemmap_mapping(unsigned long addr, phys_addr_t *phys,
+				      unsigned long *size, phys_addr_t *table)
 {
-	return slow_virt_to_phys(pfn_to_page(pfn));
+	unsigned int level;
+	pte_t *entry = lookup_address(addr, &level);
+
+	if (!entry || !pte_present(*entry))
+		return -ENOENT;
+	*size = page_level_size(level);
+	*phys = slow_virt_to_phys((void *)addr);
+	*table = __pa(entry) & PAGE_MASK;
+	return 0;
 }
 
 /* What this kernel can hot-add and map (v5.11+); test builds may shrink it. */

@@ -45,6 +45,19 @@ enum kmm_online {
 	KMM_ONLINE_MOVABLE, /* ZONE_MOVABLE, or offline until userspace */
 };
 
+/*
+ * What kmem_mom knows of each block, in kmm_dev.blk[] (under the online
+ * notifier's lock).
+ */
+enum {
+	KMM_BLK_FIRST = 1 << 0, /* added ahead of the rest, for its tables */
+	KMM_BLK_HELD = 1 << 1, /* an online was refused; offline since */
+	KMM_BLK_BY_KERNEL = 1 << 2, /* onlined by the kernel's policy */
+	KMM_BLK_BY_USER = 1 << 3, /* onlined by userspace */
+};
+
+#define KMM_BLK_ONLINED (KMM_BLK_BY_KERNEL | KMM_BLK_BY_USER)
+
 /* One dax range, trimmed to memory block boundaries. */
 struct kmm_range {
 	struct range range; /* empty (start > end) if nothing was left */
@@ -58,8 +71,8 @@ struct kmm_range {
 /*
  * Per bound device; dev_get_drvdata() of the dax device, and on kmm_devs
  * for the memory notifier.  The fields the notifier reads or writes
- * (binding, hold_all, probing, ranges[].hold, held_zone, unonlined) are
- * under kmm_devs_lock.
+ * (binding, probing, rolling_back, adding, ranges[].hold, blk[],
+ * nr_refused, refused_at) are under its lock (online.c).
  */
 struct kmm_dev {
 	struct list_head list;
@@ -77,17 +90,20 @@ struct kmm_dev {
 	bool on_device; /* the plan, after any fallback */
 	bool ask_first_add; /* the kernel cannot tell up front */
 	bool binding; /* the notifier holds blocks offline */
-	bool hold_all; /* ...every block, not just ranges[].hold */
 	bool probing; /* ...in any zone: a probe block goes away again */
+	bool rolling_back; /* ...in any zone: a failed bind gives back */
+	bool adding; /* inside one of our add calls */
 	bool degraded; /* bind failed and could not give everything back */
 	bool has_attrs; /* kmm_dev_groups are in sysfs */
-	int held_zone; /* zone of a refused online, -1 if none */
-	unsigned long unonlined; /* held blocks still offline */
 	unsigned long nr_blocks; /* whole blocks in all ranges */
+	unsigned long nr_first; /* blocks added first for their tables */
 	unsigned long nr_calls; /* add_memory_driver_managed() calls */
+	unsigned long nr_refused; /* onlines refused after the bind */
+	unsigned long refused_at; /* jiffies of the last of them */
 	u64 ram_promised; /* our share of kmm_ram_promised */
 	const char *fallback_reason; /* static string, NULL if none */
 	u8 *at; /* enum kmm_memmap_at of each block, KMM_AT_NONE if not added */
+	u8 *blk; /* KMM_BLK_* of each block */
 	int nr_range;
 	struct kmm_range ranges[];
 };
@@ -146,6 +162,7 @@ unsigned long kmm_release_ranges(struct kmm_dev *kd, bool offline);
 
 /* placement.c */
 u64 kmm_block_memmap_bytes(void);
+bool kmm_dev_owns(struct kmm_dev *kd, phys_addr_t phys);
 int kmm_choose_placement(struct kmm_dev *kd);
 int kmm_fall_back(struct kmm_dev *kd, enum kmm_why why);
 enum kmm_memmap_at kmm_block_memmap_at(struct kmm_dev *kd, u64 start);
@@ -184,12 +201,26 @@ void kmm_online_exit(void);
 void kmm_plan_holds(struct kmm_dev *kd);
 void kmm_bind_begin(struct kmm_dev *kd);
 void kmm_bind_end(struct kmm_dev *kd);
+void kmm_hold_rollback(struct kmm_dev *kd);
 void kmm_untrack(struct kmm_dev *kd);
 void kmm_hold_probe(struct kmm_dev *kd, bool on);
+void kmm_set_adding(struct kmm_dev *kd, bool on);
+void kmm_block_flags(struct kmm_dev *kd, unsigned long idx, u8 set, u8 clear);
+bool kmm_block_first(struct kmm_dev *kd, unsigned long idx);
+bool kmm_first_block_done(struct kmm_dev *kd, unsigned long idx);
 void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,
 		     unsigned long *normal, unsigned long *offline);
+void kmm_count_onlined(struct kmm_dev *kd, unsigned long *by_kernel,
+		       unsigned long *by_user);
 const char *kmm_online_request(struct kmm_dev *kd);
+unsigned long kmm_refused_onlines(struct kmm_dev *kd);
 void kmm_report_online(struct kmm_dev *kd);
+
+/* tables.c */
+void kmm_plan_first_blocks(struct kmm_dev *kd);
+bool kmm_tables_outlive(struct kmm_dev *kd, const struct kmm_range *r,
+			unsigned long b);
+unsigned long kmm_tables_in_device(struct kmm_dev *kd);
 
 /* sysfs.c */
 extern const struct attribute_group *kmm_dev_groups[];
