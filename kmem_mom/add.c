@@ -123,6 +123,7 @@ static int kmm_add_range_in_ram(struct kmm_dev *kd, int i)
 		return rc;
 	}
 	kmm_added(kd, r, 0, n);
+	kmm_hold_added(kd, r->first, n);
 	r->whole = true;
 	return kmm_check_blocks(kd, i, 0, n);
 }

@@ -257,6 +257,27 @@ bool kmm_block_first(struct kmm_dev *kd, unsigned long idx)
 }
 
 /*
+ * Blocks [@idx, @idx + @n) were added in one call.  The core's auto-online
+ * stops at the first block we refuse (walk_memory_blocks()), so the others
+ * never asked: if one was held, the kernel's policy wanted them all, and
+ * every one still offline is held too.
+ */
+void kmm_hold_added(struct kmm_dev *kd, unsigned long idx, unsigned long n)
+{
+	unsigned long b;
+
+	spin_lock(&kmm_devs_lock);
+	for (b = idx; b < idx + n; b++)
+		if (kd->blk[b] & KMM_BLK_HELD)
+			break;
+	if (b < idx + n)
+		for (b = idx; b < idx + n; b++)
+			if (!(kd->blk[b] & KMM_BLK_ONLINED))
+				kd->blk[b] |= KMM_BLK_HELD;
+	spin_unlock(&kmm_devs_lock);
+}
+
+/*
  * Take block @idx out of the first blocks; true if the kernel's policy
  * tried to online it into a kernel zone meanwhile and it is still offline.
  */

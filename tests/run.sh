@@ -37,6 +37,9 @@ done
 #            timeout=SECONDS = for the guest (default 300)
 #            kselftest = the kernel's memory-hotplug selftest of the guest
 #                        kernel's series, under /kmm-linux in the guest
+#            large = a guest whose host memory (a memmap of 8 GiB or so,
+#                    sparse backends touched) allows one at a time: it
+#                    waits for the others' turn (a lock on the machine)
 #            injected = the stack dumps of injected allocation failures
 #                       are the test's record, not a console failure
 # Userland follows the kernel's Debian release: bookworm (daxctl/cxl 76) for
@@ -110,6 +113,18 @@ scenarios=(
 	# 2.5 min on its kernel; on the debug kernel a third of it took 1500 s.
 	"faults-short|tests/guest/faults.sh|multi|$mom|fi timeout=900 env=KMM_CONCURRENT=5 sets=check,debug"
 	"selftest-6.1|tests/guest/selftest.sh|hmem|$mom|kselftest series=6.1"
+	# online=movable holds while the device is bound, against a RHEL-style
+	# rule, chmem, daxctl --no-movable and plain writes.
+	"movable-hmem|tests/guest/movable.sh|hmem|$mom|env=KMM_UDEV=1"
+	# Real sizes under the kernel's policy as booted, beside the in-tree
+	# kmem with its own knob in the same guest: 72 GiB (576 blocks over two
+	# section roots and a new PMD table), and the same with 2 GiB blocks
+	# (65 GiB of boot RAM).  7.x keeps a device in ZONE_NORMAL (the node's
+	# kswapd), kmem's as kmem_mom's: there the knob case is the last.
+	"size-hmem-72|tests/guest/policy.sh|hmem|$mom|series=6.12 timeout=1800 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=knob:booted:device,mom:booted:device,mom:booted:auto"
+	"size-hmem-72|tests/guest/policy.sh|hmem|$mom|series=7.3 timeout=1800 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=movable:booted:device,movable:booted:auto,knob:booted:device"
+	"size-hmem-72-2g|tests/guest/policy.sh|hmem|$mom|series=6.12 timeout=1800 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=65 $cases_env=knob:booted:device,mom:booted:device"
+	"size-hmem-72-2g|tests/guest/policy.sh|hmem|$mom|series=7.3 timeout=1800 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=65 $cases_env=movable:booted:device,knob:booted:device"
 	# The kernel's online policy unpinned, udev binding devices: every
 	# policy, device and placement at least once per kernel (the full
 	# product is policy_matrix, in stress).  7.x cannot give back a device
@@ -179,6 +194,53 @@ policy_matrix() {
 }
 policy_matrix
 
+# The size matrix of make stress: 72 and 512 GiB of soft-reserved memory
+# and pmem, and a 72 GiB CXL region (6.3+), on every series, with the boot
+# parameter on and off, and 72 GiB with 2 GiB blocks (boot parameter on),
+# under the policy the kernel boots with (and 6.1 also with
+# memhp_default_state=online): the in-tree kmem (with its knob
+# where it has one and can use it), kmem_mom, and kmem_mom online=movable.
+# Where a case ends in ZONE_NORMAL on 7.x it cannot be given back, by
+# either driver: such a case is the last of its guest.  Boot RAM holds a
+# memmap in RAM (1.1 or 8 GiB); 512 GiB guests take turns (large).
+size_matrix() {
+	local series dev gib size param ref place boot append c cases tag more
+	for series in 6.1 6.12 7.3; do
+		for dev in hmem pmem cxl; do
+			[ "$dev/$series" = cxl/6.1 ] && continue
+			for gib in 72 512 72b2g; do
+				[ "$dev/$gib" = cxl/512 ] && continue
+				for param in on off memhp; do
+					[ "$param" = memhp ] && [ "$series" != 6.1 ] && continue
+					[ "$gib" = 72b2g ] && [ "$param" != on ] && continue
+					append=$mom place=device ref=kmem:booted:ram
+					[ "$param" = off ] && append= place=fallback
+					[ "$param" = memhp ] && append="$mom memhp_default_state=online"
+					[ "$series" != 6.1 ] && [ "$param" = on ] && ref=knob:booted:device
+					cases=("$ref" "mom:booted:$place" "movable:booted:$place")
+					boot=3
+					[ "$gib" = 512 ] && boot=11
+					tag=size-$dev-$gib-param$param
+					size=$gib
+					# 2 GiB blocks: boot RAM ending at 68 GiB.
+					[ "$gib" = 72b2g ] && size=72 boot=65
+					more="series=$series timeout=2400 env=KMM_DEV_GIB=$size env=KMM_BOOT_GIB=$boot"
+					[ "$gib" = 512 ] && more+=" large"
+					if [ "$series" = 7.3 ]; then
+						# online=movable gives back; then one stuck case a guest.
+						scenarios+=("$tag-1|tests/guest/policy.sh|$dev|$append|sets=stress $more $cases_env=${cases[2]},${cases[0]}")
+						scenarios+=("$tag-2|tests/guest/policy.sh|$dev|$append|sets=stress $more $cases_env=${cases[1]}")
+					else
+						c=$(IFS=,; echo "${cases[*]}")
+						scenarios+=("$tag|tests/guest/policy.sh|$dev|$append|sets=stress $more $cases_env=$c")
+					fi
+				done
+			done
+		done
+	done
+}
+size_matrix
+
 case $set in
 check | stress | debug) ;;
 *) kmm_die "-S $set: want check, stress or debug" ;;
@@ -218,8 +280,8 @@ add_rows() { # add_rows KVER NAME TAPFILE RC
 
 # The policy table: one row per "# policy|..." line (tests/guest/policy.sh).
 ptable=$KMM_TOP/build/policy-$set.md
-printf '%s\n' "| kernel | device | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | zones movable/normal/offline | give-back |" \
-	"|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
+printf '%s\n' "| kernel | device | GiB | blocks | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | first blocks | zones movable/normal/offline | give-back |" \
+	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
 add_policy_rows() { # add_policy_rows TAPFILE
 	grep '^# policy|' "$1" | cut -d'|' -f2- |
 		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' >>"$ptable" || true
@@ -304,7 +366,7 @@ for kver in "${kernels[@]}"; do
 		if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then
 			continue
 		fi
-		v=std rootfs=$(kmm_rootfs_for "$kver") sets=check timeout=300 envs=() more=()
+		v=std rootfs=$(kmm_rootfs_for "$kver") sets=check timeout=300 envs=() more=() turn=()
 		for o in $opts; do
 			case $o in
 			fi) v=fi ;;
@@ -314,6 +376,7 @@ for kver in "${kernels[@]}"; do
 			env=*) envs+=("${o#env=}") ;;
 			timeout=*) timeout=${o#timeout=} ;;
 			kselftest) more+=(--overlay "$(kselftest "$kver")") || continue 2 ;;
+			large) turn=(flock "$KMM_STATE/large-guest.lock") ;;
 			injected) more+=(--allow-injected-failures) ;;
 			esac
 		done
@@ -325,7 +388,7 @@ for kver in "${kernels[@]}"; do
 			genv+=(--env "$e")
 		done
 		launch "$kver" "$name" "$KMM_TOP/build/$kver/guest/$name" \
-			env ${envs[@]+"${envs[@]}"} "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
+			${turn[@]+"${turn[@]}"} env ${envs[@]+"${envs[@]}"} "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
 			--device "$device" --script "$script" --rootfs "$rootfs" \
 			--overlay "$KMM_TOP/build/$kver/overlay-$v" --overlay "$helpers" ${more[@]+"${more[@]}"} \
 			--append "$append" ${genv[@]+"${genv[@]}"} --timeout "$timeout" \

@@ -206,6 +206,7 @@ void kmm_untrack(struct kmm_dev *kd);
 void kmm_hold_probe(struct kmm_dev *kd, bool on);
 void kmm_set_adding(struct kmm_dev *kd, bool on);
 void kmm_block_flags(struct kmm_dev *kd, unsigned long idx, u8 set, u8 clear);
+void kmm_hold_added(struct kmm_dev *kd, unsigned long idx, unsigned long n);
 bool kmm_block_first(struct kmm_dev *kd, unsigned long idx);
 bool kmm_first_block_done(struct kmm_dev *kd, unsigned long idx);
 void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,

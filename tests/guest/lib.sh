@@ -357,7 +357,7 @@ setup_cxl() {
 #   cxl [tool|sysfs]			one name; see setup_cxl
 # Diagnostics go to stderr so "dev=$(setup_device hmem)" stays clean.
 setup_device() {
-	local dev json res r names=()
+	local dev json res r names=() big
 	case "$1" in
 	hmem)
 		modprobe -a dax_hmem device_dax >&2 || return 1
@@ -373,7 +373,12 @@ setup_device() {
 			echo "setup_device: no namespace0.0 after modprobe nd_e820" >&2
 			return 1
 		}
-		json=$(ndctl create-namespace -f -e namespace0.0 -m devdax) || {
+		# Large (KMM_DEV_GIB): device_dax's own memmap in RAM, in 1 GiB
+		# compound pages whose vmemmap the kernel shares (a few pages a
+		# GiB), rather than 1/64 of the namespace written on the device.
+		big=()
+		[ "${KMM_DEV_GIB:-1}" -gt 1 ] && big=(-M mem -a 1G)
+		json=$(ndctl create-namespace -f -e namespace0.0 -m devdax ${big[@]+"${big[@]}"}) || {
 			echo "setup_device: ndctl create-namespace failed" >&2
 			return 1
 		}

@@ -185,7 +185,7 @@ stuck=
 rows=()
 run_case() { # run_case DRIVER POLICY PLACEMENT
 	local drv=$1 pol=$2 place=$3 t="[$1:$2:$3]" d0 d1 mm0 mm1 blocks0
-	local zones want total memfree used unmanaged sysfs= gb out rc mom=1
+	local zones want total memfree used unmanaged sysfs= first= gb out rc mom=1
 	local where=$place
 	[ "$drv" = kmem ] || [ "$drv" = knob ] && mom=
 	[ "$place" = auto ] && where=$(auto_where)
@@ -252,7 +252,8 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		# Read back from the page tables: none pins a block of the device.
 		check_eq "$t page tables and section roots of its memmap in its own blocks" 0 \
 			"$(mom_attr_or "$dev" memmap_tables_in_device)"
-		diag "$t blocks added first for their page tables: $(mom_attr_or "$dev" tables_first_blocks)"
+		first=$(mom_attr_or "$dev" tables_first_blocks)
+		diag "$t blocks added first for their page tables: $first"
 		# Held only where the policy itself onlines into a kernel zone.
 		if [ "$drv" = movable ] && [[ " online online_kernel " == *" $(cat $aob) "* ]]; then
 			check_eq "$t held offline for udev, once" 1 "$(dmesg_count "$dev: $n memory block\\(s\\) held offline \\(online=movable\\)")"
@@ -309,7 +310,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		[ $rc != 0 ] || gb="ok (expected stuck)"
 	fi
 	[ $rc = 0 ] || [ $gb = stuck ] || gb="FAILED: $(tail -n 1 <<<"$out")"
-	rows+=("$drv|$pol|$place|$((d0 - d1))|$total|$memfree|$unmanaged|${sysfs:--}|${zones// //}|$gb")
+	rows+=("$((n * $(memblock_bytes) >> 30))|$n x $(($(memblock_bytes) >> 20)) MiB|$drv|$pol|$place|$((d0 - d1))|$total|$memfree|$unmanaged|${sysfs:--}|${first:--}|${zones// //}|$gb")
 }
 
 for c in ${KMM_CASES//,/ }; do

@@ -96,6 +96,32 @@ uint64_t kmm_gigantic_windows(const struct kmm_ranges *rs)
 	return n;
 }
 
+/*
+ * Of those windows, the ones a memmap on the device spoils: a block's
+ * memmap sits at its start, so every window that holds the start of a
+ * block (all of them with blocks of 1 GiB or less, every other one with
+ * 2 GiB blocks).
+ */
+uint64_t kmm_gigantic_windows_spoiled(const struct kmm_ranges *rs)
+{
+	uint64_t n = 0, bs = kmm_block_size(), w, a, s, e;
+	int i;
+
+	if (!bs)
+		return 0;
+	for (i = 0; i < rs->nr; i++) {
+		s = rs->r[i].start;
+		e = rs->r[i].end;
+		for (w = (s + SZ_1G - 1) / SZ_1G * SZ_1G; w + SZ_1G <= e;
+		     w += SZ_1G) {
+			/* The first block starting at or after w. */
+			a = s + (w - s + bs - 1) / bs * bs;
+			n += a < w + SZ_1G;
+		}
+	}
+	return n;
+}
+
 /* A field of nodeN/meminfo ("Node 1 MemTotal:  1048576 kB"), in bytes. */
 static int node_meminfo(int node, const char *key, uint64_t *bytes)
 {

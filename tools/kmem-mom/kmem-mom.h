@@ -97,6 +97,7 @@ void kmm_add_files(const struct kmm_ctx *ctx, struct json_object *obj,
 int kmm_dev_ranges(struct daxctl_dev *dev, struct kmm_ranges *out);
 void kmm_count_zones(const struct kmm_ranges *rs, struct kmm_zones *z);
 uint64_t kmm_gigantic_windows(const struct kmm_ranges *rs);
+uint64_t kmm_gigantic_windows_spoiled(const struct kmm_ranges *rs);
 struct json_object *kmm_node_json(const struct kmm_ctx *ctx, int node);
 
 /* source.c */

@@ -22,10 +22,18 @@ static const char *const mom_strings[] = {
 };
 
 static const char *const mom_counts[] = {
-	"memmap_device_blocks",	 "memmap_ram_blocks",
-	"memmap_hotplug_blocks", "online_movable_blocks",
-	"online_normal_blocks",	 "offline_blocks",
+	"memmap_device_blocks",
+	"memmap_ram_blocks",
+	"memmap_hotplug_blocks",
+	"online_movable_blocks",
+	"online_normal_blocks",
+	"offline_blocks",
 	"gigantic_pages",
+	"onlined_by_kernel_blocks",
+	"onlined_by_userspace_blocks",
+	"refused_onlines",
+	"tables_first_blocks",
+	"memmap_tables_in_device",
 };
 
 static const char *const mom_sizes[] = {

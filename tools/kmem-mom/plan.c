@@ -32,7 +32,7 @@
 #define KMM_SLOW_ADISTANCE 640
 
 struct plan_in {
-	uint64_t blocks, block_size, block_memmap, memmap, gigantic;
+	uint64_t blocks, block_size, block_memmap, memmap, gigantic, spoiled;
 	uint64_t headroom, budget, charged;
 	bool boot_param, fallback, persistent, slow;
 	int adist;
@@ -106,9 +106,10 @@ static struct json_object *placement_json(const struct kmm_ctx *ctx,
 	kmm_add_size(ctx, j, "capacity_cost", on_device ? in->memmap : 0);
 	kmm_add_size(ctx, j, "system_ram_added",
 		     on_device ? bytes - in->memmap : bytes);
-	kmm_add_int(j, "gigantic_pages", on_device ? 0 : (int64_t)in->gigantic);
+	kmm_add_int(j, "gigantic_pages",
+		    (int64_t)(in->gigantic - (on_device ? in->spoiled : 0)));
 	kmm_add_int(j, "gigantic_pages_lost",
-		    on_device ? (int64_t)in->gigantic : 0);
+		    on_device ? (int64_t)in->spoiled : 0);
 	return j;
 }
 
@@ -134,6 +135,7 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 	in->blocks = rs.blocks;
 	in->block_size = kmm_block_size();
 	in->gigantic = kmm_gigantic_windows(&rs);
+	in->spoiled = kmm_gigantic_windows_spoiled(&rs);
 	if (kmm_read_u64(&in->block_memmap,
 			 KMM_MOM_DRIVER "/block_memmap_bytes") ||
 	    kmm_read_u64(&in->headroom,
