@@ -29,15 +29,21 @@ out=$KMM_TOP/results/stress
 mkdir -p "$out"
 kmm_kernels_env
 day=$(date -u +%Y-%m-%d)
+# What the rows describe: the tree they ran from.
+commit=$(git -C "$KMM_TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+[ -z "$(git -C "$KMM_TOP" status --porcelain -- kmem_mom include tests tools scripts 2>/dev/null)" ] ||
+	commit="$commit+changes"
 for k in $K61 $K612 $K73; do
 	p=$(grep -c "^ok [0-9]* - $k " "$log")
 	f=$(grep -c "^not ok [0-9]* - $k " "$log")
 	[ $((p + f)) -gt 0 ] || continue
 	# A run of some scenarios (-s) replaces only the tables it has rows for.
 	rows=$(grep -F "| $k |" "$KMM_TOP/build/summary-stress.md" || true)
-	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day" "$rows" >"$out/$k.rows"
+	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.rows"
 	rows=$(grep -F "| $k |" "$KMM_TOP/build/policy-stress.md" || true)
 	[ -z "$rows" ] || printf '%s\n' "$rows" >"$out/$k.policy"
+	rows=$(grep -F "| $k |" "$KMM_TOP/build/sizes-stress.md" || true)
+	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.sizes"
 done
 {
 	echo "# make stress"
@@ -71,6 +77,29 @@ done
 		[ -f "$out/$k.policy" ] && cat "$out/$k.policy"
 	done
 } >"$out/policy.md"
+{
+	echo "# make stress: real sizes"
+	echo
+	echo "tests/guest/policy.sh at 72 and 512 GiB (sparse) of soft-reserved memory"
+	echo "(hmem) and pmem, and a 72 GiB CXL region above all boot RAM, with 128 MiB"
+	echo "and with 2 GiB blocks (65 GiB of boot RAM), under the online policy each"
+	echo "kernel boots with (6.1 also with memhp_default_state=online), with the boot"
+	echo "parameter memory_hotplug.memmap_on_memory on and off; the in-tree kmem"
+	echo "(knob: with its own daxX.Y/memmap_on_memory=1), kmem_mom, and kmem_mom"
+	echo "online=movable, in the same guests.  'first blocks': blocks kmem_mom added"
+	echo "first for the page tables and section roots of their memmap.  Give-back"
+	echo "'stuck' is the honest refusal where the kernel pinned a ZONE_NORMAL block"
+	echo "(7.x: the node's kswapd), the in-tree kmem's as kmem_mom's."
+	echo
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.sizes" ] && echo "- $(head -n 1 "$out/$k.sizes")"
+	done
+	echo
+	head -n 2 "$KMM_TOP/build/sizes-stress.md"
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.sizes" ] && tail -n +2 "$out/$k.sizes"
+	done
+} >"$out/sizes.md"
 echo "# $((($(date +%s) - t0) / 60)) min; summary in ${out#"$KMM_TOP"/}/summary.md"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]

@@ -282,9 +282,15 @@ add_rows() { # add_rows KVER NAME TAPFILE RC
 ptable=$KMM_TOP/build/policy-$set.md
 printf '%s\n' "| kernel | device | GiB | blocks | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | first blocks | zones movable/normal/offline | give-back |" \
 	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
-add_policy_rows() { # add_policy_rows TAPFILE
+# The size table: the same rows from the size-* guests (the size family of
+# make check, the size matrix of make stress), in a table of their own.
+stable=$KMM_TOP/build/sizes-$set.md
+head -n 2 "$ptable" >"$stable"
+add_policy_rows() { # add_policy_rows TAPFILE NAME
+	local t=$ptable
+	[[ "$2" == size-* ]] && t=$stable
 	grep '^# policy|' "$1" | cut -d'|' -f2- |
-		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' >>"$ptable" || true
+		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' >>"$t" || true
 }
 
 # Guests run KMM_JOBS at a time (default 2): a TCG guest's scripts keep
@@ -326,7 +332,7 @@ flush() {
 		rc=$(cat "$out.rc")
 		n=$((n + 1))
 		add_rows "${job_kver[printed]}" "${job_name[printed]}" "$out.tap" "$rc"
-		add_policy_rows "$out.tap"
+		add_policy_rows "$out.tap" "${job_name[printed]}"
 		sed 's/^/    /' "$out.tap"
 		retry=
 		grep -q '^# kmm-boot-retry' "$out.tap" && retry="; booted twice, the first boot died before /init"
@@ -407,6 +413,10 @@ fi
 if [ "$(wc -l <"$ptable")" -gt 2 ]; then
 	echo "# online policies ($set):"
 	sed 's/^/# /' "$ptable"
+fi
+if [ "$(wc -l <"$stable")" -gt 2 ]; then
+	echo "# real sizes ($set):"
+	sed 's/^/# /' "$stable"
 fi
 echo "# guest suite: $pass passed, $fail failed"
 [ $fail = 0 ]
