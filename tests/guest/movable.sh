@@ -62,7 +62,7 @@ check_eq "nothing left for userspace to online" none "$(mom_attr_or "$dev" onlin
 
 # The first block: offlined, it leaves the movable zone's span, and every
 # "online" that lets the kernel choose picks a kernel zone for it.
-first=$(dax_block_dirs "$dev" | head -n 1)
+first=$(dax_block_dirs "$dev" | sed -n 1p)
 blk=${first##*/}
 check "offline $blk" sysfs_write "$first/state" offline
 check_eq "$blk is offline" offline "$(cat "$first/state")"
@@ -88,7 +88,9 @@ refused() {
 
 refused "echo online_kernel" sysfs_write "$first/state" online_kernel
 refused "echo online" sysfs_write "$first/state" online
-refused "chmem -e -b ${blk#memory}" chmem -e -b "${blk#memory}"
+# Without -z, chmem put it in ZONE_MOVABLE here (seen on 6.12), which
+# online=movable lets through: ask it for the kernel zone.
+refused "chmem -e -z Normal -b ${blk#memory}" chmem -e -z Normal -b "${blk#memory}"
 refused "daxctl online-memory --no-movable" daxctl online-memory --no-movable "$dev"
 refused "the RHEL-style rule on a memory add event" \
 	udevadm trigger --action=add "$first"
