@@ -399,7 +399,7 @@ void kmm_report_online(struct kmm_dev *kd)
 		dev_info(dev,
 			 "%lu memory block(s) held offline (%s); online_request is %s: the kmem_mom udev rule onlines them (by hand: /usr/lib/kmem_mom/kmem_mom-online-held %s)\n",
 			 held, why, req, dev_name(dev));
-	else if (normal)
+	if (normal)
 		dev_warn(dev,
 			 "the kernel's online policy put %lu of %lu memory block(s) in ZONE_NORMAL: kernel allocations there can keep the device from being hot-removed; load kmem_mom with online=movable to keep them in ZONE_MOVABLE\n",
 			 normal, movable + normal + offline);

@@ -42,6 +42,8 @@ for k in $K61 $K612 $K73; do
 	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.rows"
 	rows=$(grep -F "| $k |" "$KMM_TOP/build/policy-stress.md" || true)
 	[ -z "$rows" ] || printf '%s\n' "$rows" >"$out/$k.policy"
+	rows=$(grep -F "| $k |" "$KMM_TOP/build/tables-stress.md" || true)
+	[ -z "$rows" ] || printf '%s\n' "$k: $day, commit $commit" "$rows" >"$out/$k.tables"
 	rows=$(grep -F "| $k |" "$KMM_TOP/build/sizes-stress.md" || true)
 	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.sizes"
 done
@@ -100,6 +102,25 @@ done
 		[ -f "$out/$k.sizes" ] && tail -n +2 "$out/$k.sizes"
 	done
 } >"$out/sizes.md"
+{
+	echo "# make stress: where the memmap's page tables land"
+	echo
+	echo "tests/guest/tables.sh: a 72 GiB soft-reserved device bound under the online"
+	echo "policy as booted (6.1 with memhp_default_state=online), memmap on the device;"
+	echo "return probes on vmemmap_alloc_block() and sparse_index_alloc() record every"
+	echo "page-table page of the vmemmap and every mem_section root allocated during"
+	echo "the bind, each looked up in the device's physical range.  One driver a guest:"
+	echo "the roots a bind makes are never freed."
+	echo
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.tables" ] && echo "- $(head -n 1 "$out/$k.tables")"
+	done
+	echo
+	head -n 2 "$KMM_TOP/build/tables-stress.md"
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.tables" ] && tail -n +2 "$out/$k.tables"
+	done
+} >"$out/tables.md"
 echo "# $((($(date +%s) - t0) / 60)) min; summary in ${out#"$KMM_TOP"/}/summary.md"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]

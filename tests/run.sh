@@ -125,6 +125,10 @@ scenarios=(
 	"size-hmem-72|tests/guest/policy.sh|hmem|$mom|series=7.3 timeout=1800 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=movable:booted:device,movable:booted:auto,knob:booted:device"
 	"size-hmem-72-2g|tests/guest/policy.sh|hmem|$mom|series=6.12 timeout=1800 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=65 $cases_env=knob:booted:device,mom:booted:device"
 	"size-hmem-72-2g|tests/guest/policy.sh|hmem|$mom|series=7.3 timeout=1800 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=65 $cases_env=movable:booted:device,knob:booted:device"
+	# 62 GiB from 68 GiB with 2 GiB blocks: the last block alone in a new
+	# PMD table's reach, which only it could keep: held for udev.
+	"size-hmem-62-2g-lone|tests/guest/policy.sh|hmem|$mom|sets=stress series=6.12 timeout=1800 env=KMM_DEV_GIB=62 env=KMM_BOOT_GIB=65 $cases_env=knob:booted:device,mom:booted:device"
+	"size-hmem-62-2g-lone|tests/guest/policy.sh|hmem|$mom memhp_default_state=online|sets=stress series=6.1 timeout=1800 env=KMM_DEV_GIB=62 env=KMM_BOOT_GIB=65 $cases_env=kmem:booted:ram,mom:booted:device"
 	# The kernel's online policy unpinned, udev binding devices: every
 	# policy, device and placement at least once per kernel (the full
 	# product is policy_matrix, in stress).  7.x cannot give back a device
@@ -140,6 +144,14 @@ scenarios=(
 	"policy-hmem-fallback|tests/guest/policy.sh|hmem||timeout=1800 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:fallback,movable:booted:auto,mom:auto-movable:fallback"
 	"policy-cxl|tests/guest/policy.sh|cxl|$mom|timeout=1800 series=7.3 $cases_env=movable:booted:device,mom:online_movable:ram,movable:booted:auto,mom:online_kernel:device"
 	"policy-pmem|tests/guest/policy.sh|pmem||timeout=1800 series=7.3 $cases_env=movable:booted:fallback,mom:online_movable:ram,movable:booted:auto,kmem:booted:ram"
+	# Where the memmap's page tables and section roots land while a 72 GiB
+	# device binds under the policy as booted, traced with return probes:
+	# the in-tree kmem (knob on 6.9+), then kmem_mom, one guest each (the
+	# roots the first bind makes are never freed).
+	"tables-hmem-72-ref|tests/guest/tables.sh|hmem|$mom memhp_default_state=online|sets=stress series=6.1 timeout=1200 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 env=KMM_CASES=kmem"
+	"tables-hmem-72-ref|tests/guest/tables.sh|hmem|$mom|sets=stress min=6.12 timeout=1200 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 env=KMM_CASES=knob"
+	"tables-hmem-72-mom|tests/guest/tables.sh|hmem|$mom memhp_default_state=online|sets=stress series=6.1 timeout=1200 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 env=KMM_CASES=mom"
+	"tables-hmem-72-mom|tests/guest/tables.sh|hmem|$mom|sets=stress min=6.12 timeout=1200 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 env=KMM_CASES=mom"
 	"cycles|tests/guest/cycles.sh|hmem|$mom|sets=stress env=KMM_CYCLES=200 timeout=3000"
 	"integrity|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Movable timeout=1800"
 	"integrity-normal-device|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Normal env=KMM_PLACEMENTS=device timeout=1800"
@@ -286,11 +298,19 @@ printf '%s\n' "| kernel | device | GiB | blocks | driver | policy | placement | 
 # make check, the size matrix of make stress), in a table of their own.
 stable=$KMM_TOP/build/sizes-$set.md
 head -n 2 "$ptable" >"$stable"
+# The tables table: one row per "# tables|..." line (tests/guest/tables.sh).
+ttable=$KMM_TOP/build/tables-$set.md
+printf '%s\n' "| kernel | device | driver | blocks | zones movable/normal/offline | page-table pages allocated | of them in the device | section roots allocated | of them in the device | give-back |" \
+	"|---|---|---|---|---|---|---|---|---|---|" >"$ttable"
+md_rows() { # md_rows TAG TAPFILE: the TAG lines as table rows
+	grep "^# $1|" "$2" | cut -d'|' -f2- |
+		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' || true
+}
 add_policy_rows() { # add_policy_rows TAPFILE NAME
 	local t=$ptable
 	[[ "$2" == size-* ]] && t=$stable
-	grep '^# policy|' "$1" | cut -d'|' -f2- |
-		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' >>"$t" || true
+	md_rows policy "$1" >>"$t"
+	md_rows tables "$1" >>"$ttable"
 }
 
 # Guests run KMM_JOBS at a time (default 2): a TCG guest's scripts keep
@@ -413,6 +433,10 @@ fi
 if [ "$(wc -l <"$ptable")" -gt 2 ]; then
 	echo "# online policies ($set):"
 	sed 's/^/# /' "$ptable"
+fi
+if [ "$(wc -l <"$ttable")" -gt 2 ]; then
+	echo "# the memmap's page tables, traced ($set):"
+	sed 's/^/# /' "$ttable"
 fi
 if [ "$(wc -l <"$stable")" -gt 2 ]; then
 	echo "# real sizes ($set):"

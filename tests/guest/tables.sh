@@ -27,8 +27,11 @@ tap_plan $((${#cases[@]} * 4 + 1))
 aob=$(cat /sys/devices/system/memory/auto_online_blocks)
 diag "kernel $(kver), auto_online_blocks=$aob," \
 	"memmap_on_memory=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)"
+# Left as the recipe leaves it: unbound where 6.3+ waits for a KMEM-type
+# driver, on device_dax where 6.1 binds it.  device_dax's own memmap
+# makes the section roots (never freed), so a guest's first case is the
+# one that meets them: one case per guest tells the whole story.
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
-devdax_park "$dev"
 read -r start size < <(echo "$(($(cat "/sys/bus/dax/devices/$dev/resource"))) $(cat "/sys/bus/dax/devices/$dev/size")")
 end=$((start + size))
 n=$(dax_fit_memblocks "$dev")
@@ -42,40 +45,47 @@ check "return probes on vmemmap_alloc_block() and sparse_index_alloc()" bash -c 
 	echo 'r:kmm/root sparse_index_alloc va=\$retval:x64 base=@page_offset_base:x64' >>$tr/kprobe_events &&
 	echo 1 >$tr/events/kmm/enable"
 
-# where KIND: "total in-device" for the trace's KIND events.
+# where KIND: "total in-device" for the trace's KIND events.  The
+# difference is taken in bash's 64-bit arithmetic (mawk has no hex).
 where() {
-	awk -v kind="kmm/$1:" -v s=$start -v e=$end '
+	local va base p t=0 in_dev=0
+	while read -r va base; do
+		[ "$va" != 0x0 ] || continue
+		t=$((t + 1))
+		p=$((va - base))
+		[ "$p" -ge "$start" ] && [ "$p" -lt "$end" ] && in_dev=$((in_dev + 1))
+	done < <(awk -v kind=" $1: \\(" '
 		$0 ~ kind {
 			va = ""; base = ""
 			for (i = 1; i <= NF; i++) {
 				if ($i ~ /^va=/) va = substr($i, 4)
 				if ($i ~ /^base=/) base = substr($i, 6)
 			}
-			if (va == "" || base == "" || va == "0x0") next
-			t++
-			p = strtonum(va) - strtonum(base)
-			if (p >= s && p < e) in_dev++
-		}
-		END { print t + 0, in_dev + 0 }' $tr/trace
+			if (va != "" && base != "") print va, base
+		}' $tr/trace)
+	echo "$t $in_dev"
 }
 
 rows=()
 for c in "${cases[@]}"; do
 	t="[$c]"
+	[ -z "$(dax_driver "$dev")" ] || daxctl disable-device "$dev" >/dev/null
+	[ "$c" != knob ] || echo 1 >"/sys/bus/dax/devices/$dev/memmap_on_memory"
+	echo >$tr/trace
+	echo 1 >$tr/tracing_on
+	# 6.3+ binds the waiting device as the driver loads; 6.1 through daxctl.
 	case $c in
 	knob | kmem) load_in_tree_kmem ;;
 	mom) modprobe kmem_mom memmap_on_memory=1 ;;
 	*) bail_out "unknown case $c" ;;
 	esac
-	[ "$c" != knob ] || echo 1 >"/sys/bus/dax/devices/$dev/memmap_on_memory"
-	daxctl disable-device "$dev" >/dev/null
-	echo >$tr/trace
-	echo 1 >$tr/tracing_on
 	force=
 	[ "$aob" = offline ] || force=--force
-	check "$t daxctl reconfigure-device --mode=system-ram -N $force" \
-		daxctl reconfigure-device --mode=system-ram -N $force "$dev"
+	[ -n "$(dax_driver "$dev")" ] ||
+		daxctl reconfigure-device --mode=system-ram -N $force "$dev" >/dev/null 2>&1 || true
+	check_eq "$t bound to kmem, all $n blocks added" "kmem $n" "$(dax_driver "$dev") $(dax_memblocks "$dev")"
 	echo 0 >$tr/tracing_on
+	diag "$t probe hits and misses: $(tr -s ' ' <$tr/kprobe_profile | tr '\n' ';')"
 	zones=$(dax_zones "$dev")
 	read -r tables tables_in < <(where table)
 	read -r roots roots_in < <(where root)
