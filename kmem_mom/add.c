@@ -65,7 +65,8 @@ static void kmm_removed(struct kmm_dev *kd, struct kmm_range *r,
 
 	memset(&kd->at[r->first + b], KMM_AT_NONE, n);
 	for (k = b; k < b + n; k++)
-		kmm_block_flags(kd, r->first + k, 0, (u8)~KMM_BLK_FIRST);
+		kmm_block_flags(kd, r->first + k, 0,
+				(u8) ~(KMM_BLK_FIRST | KMM_BLK_LONE));
 	r->nr_added -= n;
 	atomic_long_sub(n, &kmm_nr_blocks);
 }
@@ -194,8 +195,11 @@ static int kmm_add_block(struct kmm_dev *kd, int i, unsigned long b)
 	return kmm_check_blocks(kd, i, b, b + 1);
 }
 
-/* Add every block of the device not added yet, first blocks or the rest. */
-static int kmm_add_blocks(struct kmm_dev *kd, bool first)
+/*
+ * Add every block of the device not added yet whose KMM_BLK_FIRST and
+ * KMM_BLK_LONE flags are @which: the first blocks, the lone one, the rest.
+ */
+static int kmm_add_blocks(struct kmm_dev *kd, u8 which)
 {
 	unsigned long b;
 	int i, rc;
@@ -205,7 +209,7 @@ static int kmm_add_blocks(struct kmm_dev *kd, bool first)
 
 		for (b = 0; b < kmm_range_blocks(r); b++) {
 			if (kmm_block_added(kd, r, b) ||
-			    first != kmm_block_first(kd, r->first + b))
+			    kmm_block_order(kd, r->first + b) != which)
 				continue;
 			rc = kmm_add_block(kd, i, b);
 			if (rc)
@@ -233,7 +237,8 @@ static int kmm_add_first_again(struct kmm_dev *kd)
 		struct kmm_range *r = &kd->ranges[i];
 
 		for (b = 0; b < kmm_range_blocks(r); b++) {
-			if (!kmm_block_first(kd, r->first + b) ||
+			if (kmm_block_order(kd, r->first + b) !=
+				    KMM_BLK_FIRST ||
 			    !kmm_first_block_done(kd, r->first + b) ||
 			    !kmm_tables_outlive(kd, r, b) ||
 			    kmm_remove_memory(kd->nid, kmm_block_start(r, b),
@@ -252,9 +257,11 @@ static int kmm_add_on_device(struct kmm_dev *kd)
 {
 	int rc;
 
-	rc = kmm_add_blocks(kd, true);
+	rc = kmm_add_blocks(kd, KMM_BLK_FIRST);
 	if (!rc)
-		rc = kmm_add_blocks(kd, false);
+		rc = kmm_add_blocks(kd, KMM_BLK_LONE);
+	if (!rc)
+		rc = kmm_add_blocks(kd, 0);
 	if (!rc && kd->nr_first)
 		rc = kmm_add_first_again(kd);
 	return rc;

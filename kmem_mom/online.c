@@ -204,7 +204,7 @@ void kmm_bind_end(struct kmm_dev *kd)
 	kd->probing = false;
 	kd->rolling_back = false;
 	for (b = 0; b < kd->nr_blocks; b++)
-		kd->blk[b] &= ~KMM_BLK_FIRST;
+		kd->blk[b] &= ~(KMM_BLK_FIRST | KMM_BLK_LONE);
 	spin_unlock(&kmm_devs_lock);
 }
 
@@ -251,9 +251,10 @@ void kmm_block_flags(struct kmm_dev *kd, unsigned long idx, u8 set, u8 clear)
 	spin_unlock(&kmm_devs_lock);
 }
 
-bool kmm_block_first(struct kmm_dev *kd, unsigned long idx)
+/* Where block @idx comes in the add: KMM_BLK_FIRST, KMM_BLK_LONE or 0. */
+u8 kmm_block_order(struct kmm_dev *kd, unsigned long idx)
 {
-	return READ_ONCE(kd->blk[idx]) & KMM_BLK_FIRST;
+	return READ_ONCE(kd->blk[idx]) & (KMM_BLK_FIRST | KMM_BLK_LONE);
 }
 
 /*

@@ -33,6 +33,18 @@ static unsigned long kmm_table_window(unsigned long pfn)
 	return (unsigned long)pfn_to_page(pfn) >> PUD_SHIFT;
 }
 
+/* The pfns whose memmap lies in the reach of @pfn's PMD table. */
+static void kmm_window_pfns(unsigned long pfn, unsigned long *first,
+			    unsigned long *last)
+{
+	unsigned long per = PUD_SIZE / sizeof(struct page);
+	unsigned long off = ((unsigned long)pfn_to_page(pfn) & ~PUD_MASK) /
+			    sizeof(struct page);
+
+	*first = pfn > off ? pfn - off : 0;
+	*last = *first + per - 1;
+}
+
 /*
  * Whether a present section outside [@skip, @skip + @n) has its memmap in
  * the reach of @pfn's PMD table: then that table exists, and outlives the
@@ -42,12 +54,11 @@ static unsigned long kmm_table_window(unsigned long pfn)
 static bool kmm_window_mapped(unsigned long pfn, unsigned long skip,
 			      unsigned long n)
 {
-	unsigned long per = PUD_SIZE / sizeof(struct page);
-	unsigned long off = ((unsigned long)pfn_to_page(pfn) & ~PUD_MASK) /
-			    sizeof(struct page);
-	unsigned long first = pfn > off ? pfn - off : 0;
-	unsigned long nr = pfn_to_section_nr(first);
-	unsigned long last = pfn_to_section_nr(first + per - 1);
+	unsigned long first, last, nr;
+
+	kmm_window_pfns(pfn, &first, &last);
+	nr = pfn_to_section_nr(first);
+	last = pfn_to_section_nr(last);
 
 	for (; nr <= last && nr < NR_MEM_SECTIONS; nr++) {
 		if (nr >= skip && nr < skip + n)
@@ -69,18 +80,50 @@ static bool kmm_root_present(unsigned long root)
 	return __nr_to_section(root * SECTIONS_PER_ROOT);
 }
 
+/* How many of the device's blocks have their memmap where @pfn's has. */
+static unsigned long kmm_window_blocks(struct kmm_dev *kd, unsigned long pfn)
+{
+	u64 bs = memory_block_size_bytes(), lo, hi;
+	unsigned long first, last, n = 0;
+	int i;
+
+	kmm_window_pfns(pfn, &first, &last);
+	for (i = 0; i < kd->nr_range; i++) {
+		struct kmm_range *r = &kd->ranges[i];
+
+		if (!kmm_range_blocks(r))
+			continue;
+		lo = max_t(u64, r->range.start, PFN_PHYS(first));
+		hi = min_t(u64, r->range.end, PFN_PHYS(last + 1) - 1);
+		if (lo > hi)
+			continue;
+		/* Blocks starting in [lo, hi]. */
+		n += (hi - r->range.start) / bs -
+		     DIV_ROUND_UP_ULL(lo - r->range.start, bs) + 1;
+	}
+	return n;
+}
+
 /*
  * Mark the first blocks of a device whose memmap goes on the device:
  * before anything of it is added, the first block of each range in every
  * PMD table's reach that has no table yet, and in every root that does
  * not exist yet.  (A table or root two ranges share gets two first
  * blocks; the second one costs a re-add, nothing more.)
+ *
+ * A block alone in a reach that has no table is different: no other
+ * section would keep its table when it is removed to be added again.  One
+ * such block (the last) is added after the other first blocks and left to
+ * the kernel's policy: nothing of the device is online yet, so its table
+ * comes from elsewhere, and no later add needs a new one.  Any other stays
+ * a first block, held for userspace.
  */
 void kmm_plan_first_blocks(struct kmm_dev *kd)
 {
 	unsigned long pages = PHYS_PFN(memory_block_size_bytes());
 	unsigned long b, pfn, end, root0, root1, win, last_win, last_root;
-	bool first;
+	long lone = -1;
+	bool first, new_win;
 	int i;
 
 	for (i = 0; i < kd->nr_range; i++) {
@@ -94,17 +137,27 @@ void kmm_plan_first_blocks(struct kmm_dev *kd)
 			root0 = SECTION_NR_TO_ROOT(pfn_to_section_nr(pfn));
 			root1 = SECTION_NR_TO_ROOT(pfn_to_section_nr(end));
 			win = kmm_table_window(pfn);
-			first = (root0 != last_root &&
+			new_win = win != last_win &&
+				  !kmm_window_mapped(pfn, 0, 0);
+			first = new_win ||
+				(root0 != last_root &&
 				 !kmm_root_present(root0)) ||
-				(root1 != root0 && !kmm_root_present(root1)) ||
-				(win != last_win &&
-				 !kmm_window_mapped(pfn, 0, 0));
+				(root1 != root0 && !kmm_root_present(root1));
 			last_root = root1;
 			last_win = win;
 			if (!first)
 				continue;
-			kmm_block_flags(kd, r->first + b, KMM_BLK_FIRST, 0);
 			kd->nr_first++;
+			if (!new_win || kmm_window_blocks(kd, pfn) != 1) {
+				kmm_block_flags(kd, r->first + b, KMM_BLK_FIRST,
+						0);
+				continue;
+			}
+			if (lone >= 0)
+				kmm_block_flags(kd, lone, KMM_BLK_FIRST,
+						KMM_BLK_LONE);
+			lone = r->first + b;
+			kmm_block_flags(kd, lone, KMM_BLK_LONE, 0);
 		}
 	}
 }

@@ -54,6 +54,7 @@ enum {
 	KMM_BLK_HELD = 1 << 1, /* an online was refused; offline since */
 	KMM_BLK_BY_KERNEL = 1 << 2, /* onlined by the kernel's policy */
 	KMM_BLK_BY_USER = 1 << 3, /* onlined by userspace */
+	KMM_BLK_LONE = 1 << 4, /* added after the first ones, not held */
 };
 
 #define KMM_BLK_ONLINED (KMM_BLK_BY_KERNEL | KMM_BLK_BY_USER)
@@ -207,7 +208,7 @@ void kmm_hold_probe(struct kmm_dev *kd, bool on);
 void kmm_set_adding(struct kmm_dev *kd, bool on);
 void kmm_block_flags(struct kmm_dev *kd, unsigned long idx, u8 set, u8 clear);
 void kmm_hold_added(struct kmm_dev *kd, unsigned long idx, unsigned long n);
-bool kmm_block_first(struct kmm_dev *kd, unsigned long idx);
+u8 kmm_block_order(struct kmm_dev *kd, unsigned long idx);
 bool kmm_first_block_done(struct kmm_dev *kd, unsigned long idx);
 void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,
 		     unsigned long *normal, unsigned long *offline);

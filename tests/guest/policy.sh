@@ -125,9 +125,10 @@ want_zones() { # DRIVER POLICY
 # wherever it onlines by itself, except what online=movable holds from a
 # kernel zone: the udev rule's helper (or daxctl) onlines that afterwards,
 # as it does everything where the policy onlines nothing.
-# A first block whose PMD table nothing else keeps (the device's last block
-# alone in a new 64 GiB reach) is held for userspace too: $lone of them,
-# as the bind's dmesg line counts them.
+# A first block whose PMD table nothing else keeps, beyond the one such
+# block kmem_mom can place (two ranges' ends each alone in a new 64 GiB
+# reach), is held for userspace too: $lone of them, as the bind's dmesg
+# line counts them.
 want_who() {
 	local pol=$2
 	[ "$pol" = booted ] && pol=$booted_aob
