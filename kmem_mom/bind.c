@@ -247,6 +247,7 @@ err_release_ranges:
 	 * Nothing goes online while it goes (online.c).
 	 */
 	kmm_hold_rollback(kd);
+	kmm_inject_rollback_delay();
 	stuck = kmm_release_ranges(kd, true);
 	kmm_bind_end(kd);
 	if (stuck) {

@@ -13,7 +13,9 @@
  *   promise_ms=MS		a bind whose memmap goes to RAM waits MS
  *				between its promise and its add;
  *   fail_attrs=1		creating a bound device's attributes fails
- *				with -ENOMEM, after its memory is added.
+ *				with -ENOMEM, after its memory is added;
+ *   rollback_ms=MS		a failed bind waits MS between holding its
+ *				blocks and removing them.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -35,6 +37,8 @@ static uint promise_ms;
 module_param(promise_ms, uint, 0644);
 static bool fail_attrs;
 module_param(fail_attrs, bool, 0644);
+static uint rollback_ms;
+module_param(rollback_ms, uint, 0644);
 /* clang-format off */
 MODULE_PARM_DESC(fail_add_at, "Test builds: fail the Nth memory add call of every bind (0 = never). Default: 0");
 MODULE_PARM_DESC(hide_memmap_support, "Test builds: act as if the kernel could not say up front whether it honours MHP_MEMMAP_ON_MEMORY. Default: 0");
@@ -42,6 +46,7 @@ MODULE_PARM_DESC(pluggable_end, "Test builds: treat physical addresses above thi
 MODULE_PARM_DESC(ram_cap, "Test builds: the RAM check sees at most this many bytes available (0 = what there is). Default: 0");
 MODULE_PARM_DESC(promise_ms, "Test builds: milliseconds a bind with its memmap in RAM waits between its RAM promise and its add. Default: 0");
 MODULE_PARM_DESC(fail_attrs, "Test builds: fail the creation of a bound device's sysfs attributes. Default: 0");
+MODULE_PARM_DESC(rollback_ms, "Test builds: milliseconds a failed bind waits between holding its blocks and removing them. Default: 0");
 /* clang-format on */
 
 bool kmm_inject_add_failure(unsigned long nth_call)
@@ -74,6 +79,14 @@ u64 kmm_inject_ram_cap(u64 avail)
 void kmm_inject_promise_delay(void)
 {
 	unsigned int ms = READ_ONCE(promise_ms);
+
+	if (ms)
+		msleep(ms);
+}
+
+void kmm_inject_rollback_delay(void)
+{
+	unsigned int ms = READ_ONCE(rollback_ms);
 
 	if (ms)
 		msleep(ms);

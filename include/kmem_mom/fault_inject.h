@@ -4,8 +4,9 @@
  * the Nth add_memory_driver_managed() call of a bind, play a kernel that
  * cannot say up front where it will put a memmap (as 6.6-6.8), pretend the
  * kernel can hot-add less than it can, and make the RAM check's headroom
- * small and a bind's promise long, so that concurrent binds meet, and fail
- * the creation of a bound device's attributes.  No-ops in normal builds.
+ * small and a bind's promise long, so that concurrent binds meet, fail
+ * the creation of a bound device's attributes, and make a rollback wait
+ * before it removes anything.  No-ops in normal builds.
  */
 #ifndef KMEM_MOM_FAULT_INJECT_H
 #define KMEM_MOM_FAULT_INJECT_H
@@ -19,6 +20,7 @@ u64 kmm_inject_pluggable_end(u64 end);
 u64 kmm_inject_ram_cap(u64 avail);
 void kmm_inject_promise_delay(void);
 bool kmm_inject_attrs_failure(void);
+void kmm_inject_rollback_delay(void);
 #else
 static inline bool kmm_inject_add_failure(unsigned long nth_call)
 {
@@ -47,6 +49,10 @@ static inline void kmm_inject_promise_delay(void)
 static inline bool kmm_inject_attrs_failure(void)
 {
 	return false;
+}
+
+static inline void kmm_inject_rollback_delay(void)
+{
 }
 #endif
 

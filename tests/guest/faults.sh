@@ -14,7 +14,8 @@
 #   4. a bind failing midway whose added block cannot be offlined: the
 #      device stays bound and degraded; the unbind gives everything back;
 #      a bind whose attributes cannot be made after the kernel onlined its
-#      memory: it fails and gives everything back;
+#      memory: it fails and gives everything back; a rollback held open:
+#      no block of the device goes online meanwhile, in any zone;
 #   5. rmmod while bound: offline blocks are removed; online ones stay,
 #      honestly reported, and keep working after the module is gone.
 set -euo pipefail
@@ -26,7 +27,7 @@ params=/sys/module/kmem_mom/parameters
 drv=/sys/bus/dax/drivers
 inject=/sys/kernel/debug/notifier-error-inject/memory/actions
 
-tap_plan 49
+tap_plan 52
 stress_start multi
 read -r A B _ <<<"$devs"
 snapshot /tmp/base
@@ -246,6 +247,34 @@ check_eq "nothing was stranded" 0 "$(dmesg_count 'cannot be hotremoved')"
 snapshot /tmp/s4b
 check_eq "no drift after it" "$NO_DRIFT" "$(exact_drift /tmp/base /tmp/s4b)"
 summary attrs-failure 1 - "$(drift /tmp/base /tmp/s4b)"
+
+# 4c. A failed bind rolls back under a hold: from its first failure until
+# its removals are done, no block of the device goes online, in any zone,
+# so that neither udev nor daxctl can slip one in between.  The test build
+# makes the rollback wait (rollback_ms) with block 0 added and offline.
+echo offline >$aob
+echo 1 >"$params/memmap_on_memory"
+echo 2 >"$params/fail_add_at"
+echo 4000 >"$params/rollback_ms"
+dmesg_mark
+daxctl reconfigure-device -N --mode=system-ram "$A" >/tmp/rb.log 2>&1 &
+pid=$!
+wait_until 60 bash -c "dmesg | tail -n +$(($(cat /tmp/dmesg.mark) + 1)) | grep -q 'injecting a failure into memory add call #2'" ||
+	diag "no injected failure seen"
+blk=$(dax_block_dirs "$A" | sed -n 1p)
+m=refused k=refused
+[ -n "$blk" ] && echo online_movable >"$blk/state" 2>/dev/null && m=onlined
+[ -n "$blk" ] && echo online_kernel >"$blk/state" 2>/dev/null && k=onlined
+wait $pid && rc=0 || rc=$?
+echo 0 >"$params/fail_add_at"
+echo 0 >"$params/rollback_ms"
+diag "daxctl (add #2 failing, rollback held 4 s): exit $rc: $(tr '\n' ' ' </tmp/rb.log)"
+check_eq "during the rollback, online_movable and online_kernel of its added ${blk##*/} are refused" \
+	"refused refused" "$m $k"
+check "the bind failed" test "$rc" != 0
+check_eq "and gave everything back: counters 0 0 0, no block of $A" "0 0 0 0" \
+	"$(mom_counters) $(dax_memblocks "$A")"
+[ -n "$(dax_driver "$A")" ] || daxctl reconfigure-device --mode=devdax "$A" >/dev/null 2>&1 || true
 
 # 5. rmmod while bound.  B offline: removed with the module.  A online:
 # stays until reboot, said so, and still serves memory.
