@@ -120,6 +120,23 @@ want_zones() { # DRIVER POLICY
 	fi
 }
 
+# want_gigantic WHERE: the 1 GiB windows inside the device's blocks that
+# can hold a gigantic page.  A memmap on the device sits at the start of
+# each block and spoils the window it is in: all of them with 128 MiB
+# blocks, every other one with 2 GiB blocks.
+want_gigantic() {
+	local bs s e w a n=0 g=$((1 << 30))
+	bs=$(memblock_bytes)
+	s=$(($(cat "/sys/bus/dax/devices/$dev/resource")))
+	s=$(((s + bs - 1) / bs * bs)) e=$((s + n_blocks * bs))
+	for ((w = (s + g - 1) / g * g; w + g <= e; w += g)); do
+		a=$((s + (w - s + bs - 1) / bs * bs))
+		[ "$1" = device ] && [ "$a" -lt $((w + g)) ] && continue
+		n=$((n + 1))
+	done
+	echo $n
+}
+
 # want_who DRIVER POLICY: kmem_mom's onlined_by_kernel_blocks and
 # onlined_by_userspace_blocks.  The kernel's policy onlines during the bind
 # wherever it onlines by itself, except what online=movable holds from a
@@ -258,6 +275,8 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		# Read back from the page tables: none pins a block of the device.
 		check_eq "$t page tables and section roots of its memmap in its own blocks" 0 \
 			"$(mom_attr_or "$dev" memmap_tables_in_device)"
+		check_eq "$t gigantic_pages: the 1 GiB windows no memmap spoils" \
+			"$(n_blocks=$n want_gigantic "$where")" "$(mom_attr_or "$dev" gigantic_pages)"
 		first=$(mom_attr_or "$dev" tables_first_blocks)
 		diag "$t blocks added first for their page tables: $first"
 		# Held only where the policy itself onlines into a kernel zone.
