@@ -99,7 +99,7 @@ static unsigned long kmm_window_blocks(struct kmm_dev *kd, unsigned long pfn)
 			continue;
 		/* Blocks starting in [lo, hi]. */
 		n += (hi - r->range.start) / bs -
-		     DIV_ROUND_UP_ULL(lo - r->range.start, bs) + 1;
+		     (lo - r->range.start + bs - 1) / bs + 1;
 	}
 	return n;
 }
