@@ -4,10 +4,11 @@
  * whose memory tiers cannot say (mt_calc_adistance() came in v6.7).  The
  * answer is an abstract distance computed as the memory tiers compute it:
  * DRAM's distance, times the node's latency over DRAM's, times DRAM's
- * bandwidth over the node's, reads and writes summed.  As the memory tiers
- * do (access class 1), each figure is the best any initiator with CPUs
- * gets: the lowest latency, the highest bandwidth.  DRAM is the memory of
- * the first node with CPUs and memory that the HMAT describes.
+ * bandwidth over the node's, reads and writes summed.  The figures are
+ * the ones the memory tiers take from the CPUs' point of view (access
+ * class 1): the attached initiator's, or else the best initiator's, figure
+ * by figure.  DRAM is the memory of the first node with CPUs and memory
+ * that the HMAT describes.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -21,6 +22,8 @@
 
 /* Sanity bound on proximity domain lists: firmware tables can be wrong. */
 #define KMM_HMAT_MAX_PDS 4096
+/* Initiators with CPUs weighed for one target; more are left out. */
+#define KMM_HMAT_MAX_INITIATORS 64
 
 /*
  * The System Locality Latency and Bandwidth Information structure (ACPI
@@ -135,34 +138,125 @@ static bool kmm_hmat_is_latency(u8 data_type)
 }
 
 /*
- * Each figure the HMAT gives for target @tgt, the best over the initiators
- * with CPUs; false if it gives none.
+ * The HMAT's figure of @type (read or write, latency or bandwidth) from
+ * @ini to @tgt, 0 if it has none; an "access" figure stands for both.
+ */
+static u64 kmm_hmat_value(const struct acpi_table_header *tbl, u32 ini, u32 tgt,
+			  u8 type)
+{
+	u8 access = kmm_hmat_is_latency(type) ? ACPI_HMAT_ACCESS_LATENCY :
+						ACPI_HMAT_ACCESS_BANDWIDTH;
+	const struct kmm_hmat_locality *loc = NULL;
+	u64 v, any = 0;
+
+	while ((loc = kmm_hmat_next(tbl, loc))) {
+		if (loc->data_type != type && loc->data_type != access)
+			continue;
+		v = kmm_hmat_entry(loc, ini, tgt);
+		if (v && loc->data_type == type)
+			return v;
+		any = any ?: v;
+	}
+	return any;
+}
+
+/*
+ * The initiator the Memory Proximity Domain Attributes structure of target
+ * @tgt names as attached to it (HMAT revision 2+), if that node has CPUs.
+ */
+static bool kmm_hmat_attached(const struct acpi_table_header *tbl, u32 tgt,
+			      u32 *ini)
+{
+	const u8 *end = (const u8 *)tbl + tbl->length;
+	const u8 *p = (const u8 *)tbl + sizeof(struct acpi_table_hmat);
+	const struct acpi_hmat_proximity_domain *pd;
+	int nid;
+
+	if (tbl->revision < 2)
+		return false;
+	for (; p + sizeof(struct acpi_hmat_structure) <= end;
+	     p += ((const struct acpi_hmat_structure *)p)->length) {
+		pd = (const void *)p;
+		if (pd->header.length < sizeof(struct acpi_hmat_structure) ||
+		    p + pd->header.length > end)
+			return false;
+		if (pd->header.type != ACPI_HMAT_TYPE_PROXIMITY ||
+		    pd->header.length < sizeof(*pd) ||
+		    !(pd->flags & ACPI_HMAT_PROCESSOR_PD_VALID) ||
+		    pd->memory_PD != tgt)
+			continue;
+		nid = pxm_to_node(pd->processor_PD);
+		if (nid == NUMA_NO_NODE || !node_state(nid, N_CPU))
+			return false;
+		*ini = pd->processor_PD;
+		return true;
+	}
+	return false;
+}
+
+/* Initiators with CPUs that the HMAT's locality structures list, at most @max. */
+static int kmm_hmat_cpu_initiators(const struct acpi_table_header *tbl,
+				   u32 *ini, int max)
+{
+	const struct kmm_hmat_locality *loc = NULL;
+	int n = 0, nid;
+	u32 i, pd;
+
+	while ((loc = kmm_hmat_next(tbl, loc))) {
+		for (i = 0; i < loc->nr_initiators && n < max; i++) {
+			pd = kmm_hmat_initiators(loc)[i];
+			nid = pxm_to_node(pd);
+			if (nid == NUMA_NO_NODE || !node_state(nid, N_CPU) ||
+			    kmm_hmat_index(ini, n, pd) >= 0)
+				continue;
+			ini[n++] = pd;
+		}
+	}
+	return n;
+}
+
+/*
+ * The figures of target @tgt as the memory tiers see them from the CPUs
+ * (6.7+'s hmat_update_target_attrs(), access class 1): from the initiator
+ * attached to it, or else, figure by figure, the best value among the
+ * initiators still in the running, each figure keeping only those that
+ * reach its best.  False if the HMAT gives none.
  */
 static bool kmm_hmat_best(const struct acpi_table_header *tbl, u32 tgt,
 			  struct kmm_hmat_perf *perf)
 {
-	const struct kmm_hmat_locality *loc = NULL;
+	static const u8 order[] = {
+		ACPI_HMAT_WRITE_LATENCY,
+		ACPI_HMAT_READ_LATENCY,
+		ACPI_HMAT_WRITE_BANDWIDTH,
+		ACPI_HMAT_READ_BANDWIDTH,
+	};
+	u32 ini[KMM_HMAT_MAX_INITIATORS];
+	u64 v[KMM_HMAT_MAX_INITIATORS], best;
 	bool any = false;
-	u64 v, *best;
-	u32 i;
+	int n, i, k, t;
 
-	while ((loc = kmm_hmat_next(tbl, loc))) {
-		best = &perf->val[loc->data_type];
-		for (i = 0; i < loc->nr_initiators; i++) {
-			u32 ini = kmm_hmat_initiators(loc)[i];
-			int inid = pxm_to_node(ini);
-
-			if (inid == NUMA_NO_NODE || !node_state(inid, N_CPU))
-				continue;
-			v = kmm_hmat_entry(loc, ini, tgt);
-			if (!v)
-				continue;
-			if (!*best ||
-			    (kmm_hmat_is_latency(loc->data_type) ? v < *best :
-								   v > *best))
-				*best = v;
-			any = true;
+	if (kmm_hmat_attached(tbl, tgt, &ini[0]))
+		n = 1;
+	else
+		n = kmm_hmat_cpu_initiators(tbl, ini, ARRAY_SIZE(ini));
+	for (t = 0; t < ARRAY_SIZE(order); t++) {
+		best = 0;
+		for (i = 0; i < n; i++) {
+			v[i] = kmm_hmat_value(tbl, ini[i], tgt, order[t]);
+			if (v[i] && (!best || (kmm_hmat_is_latency(order[t]) ?
+						       v[i] < best :
+						       v[i] > best)))
+				best = v[i];
 		}
+		if (!best)
+			continue;
+		for (i = 0, k = 0; i < n; i++)
+			if (v[i] == best)
+				ini[k++] = ini[i];
+		n = k;
+		perf->val[order[t]] = best;
+		any = true;
 	}
 	return any;
 }

@@ -8,8 +8,8 @@
 #		[--append "cmdline"] [--env NAME=VALUE]... [--timeout SECONDS]
 #		--out DIR
 #
-# DEVICE is one of the recipe_* functions below: none, hmem, pmem, multi,
-# pair, pair-nodes, nvdimm, nvdimm-nonuma, cxl.
+# DEVICE is one of the recipe_* functions below: none, hmem, hmem-twoinit, pmem,
+# multi, pair, pair-nodes, nvdimm, nvdimm-nonuma, cxl.
 #
 # The guest boots $KMM_STATE/rootfs/<rootfs>.cpio (tests/mkrootfs.sh;
 # default bookworm) with a small per-run cpio appended: the kernel's
@@ -31,7 +31,7 @@ usage: $0 --kernel KVER --device DEVICE --script PATH
 	[--rootfs bookworm|trixie] [--overlay DIR]... [--append "cmdline"]
 	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures]
 	[--allow-injected-failures] --out DIR
-DEVICE: none hmem pmem multi pair pair-nodes nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
+DEVICE: none hmem hmem-twoinit pmem multi pair pair-nodes nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
 EOT
 	exit 2
 }
@@ -164,9 +164,30 @@ hmat() {
 	done
 }
 
-hmat_lb() { # hmat_lb TARGET LATENCY_NS BANDWIDTH, from initiator node0
-	qargs+=(-numa "hmat-lb,initiator=0,target=$1,hierarchy=memory,data-type=access-latency,latency=$2"
-		-numa "hmat-lb,initiator=0,target=$1,hierarchy=memory,data-type=access-bandwidth,bandwidth=$3")
+hmat_lb() { # hmat_lb TARGET LATENCY_NS BANDWIDTH [INITIATOR], default node0
+	qargs+=(-numa "hmat-lb,initiator=${4:-0},target=$1,hierarchy=memory,data-type=access-latency,latency=$2"
+		-numa "hmat-lb,initiator=${4:-0},target=$1,hierarchy=memory,data-type=access-bandwidth,bandwidth=$3")
+}
+
+# Soft-reserved memory on node1 between two nodes of CPUs and DRAM, node0
+# (CPU 0) and node2 (CPU 1), with an HMAT in which node1 is slow from
+# node0 (3x DRAM's latency, 1/4 of its bandwidth) and as fast as DRAM from
+# node2.  The memory tiers take the best initiator's figures (6.7+), and
+# so must kmem_mom's own HMAT reader (6.1): 1.00x DRAM, not 12.00x.
+recipe_hmem_twoinit() {
+	qargs+=(-machine q35,max-ram-below-4g=1G,hmat=on -m 2560M
+		-object memory-backend-ram,id=mem0,size=1G
+		-object memory-backend-ram,id=mem1,size=1G
+		-object memory-backend-ram,id=mem2,size=512M
+		-numa node,nodeid=0,cpus=0,memdev=mem0,initiator=0
+		-numa node,nodeid=1,memdev=mem1,initiator=2
+		-numa node,nodeid=2,cpus=1,memdev=mem2,initiator=2)
+	genv+=("KMM_HMAT=twoinit")
+	hmat_lb 0 100 20G 0
+	hmat_lb 1 300 5G 0
+	hmat_lb 2 100 20G 2
+	hmat_lb 1 100 20G 2
+	kcmd+=" memmap=1G%4G-1+0xefffffff"
 }
 
 # No device memory: one node, smallest useful guest.

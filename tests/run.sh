@@ -76,6 +76,11 @@ scenarios=(
 	"bind-hmem|tests/guest/bind.sh|hmem|$mom|env=KMM_HMAT=dram env=KMM_AUTO_WHY=fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device sets=check,debug"
 	"bind-pmem|tests/guest/bind.sh|pmem||series=6.1 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.persistent.memory.->.ram"
 	"bind-pmem|tests/guest/bind.sh|pmem||min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory.+:.the.kernel.cannot.place.it.on.the.device.->.ram sets=check,debug"
+	# Two CPU initiators, the device slow from node0 and as fast as DRAM
+	# from node2, which the HMAT attaches to it: kmem_mom's own HMAT reader
+	# (6.1) and the memory tiers (6.12+) both see DRAM's speed.
+	"bind-hmem-twoinit|tests/guest/bind.sh|hmem-twoinit|$mom|series=6.1 env=KMM_AUTO_WHY=fast,.1.00x.DRAM.s.access.cost..HMAT.+:.fast.or.unknown.volatile.memory.->.device"
+	"bind-hmem-twoinit|tests/guest/bind.sh|hmem-twoinit|$mom|min=6.12 env=KMM_AUTO_WHY=fast,.1.00x.DRAM.s.access.cost..memory.tiers.+:.fast.or.unknown.volatile.memory.->.device"
 	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|"
 	"cost-hmem|tests/guest/cost.sh|hmem|$mom|"
 	"fallback-pmem|tests/guest/fallback.sh|pmem||fi sets=check,debug"

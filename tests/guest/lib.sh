@@ -351,7 +351,8 @@ setup_cxl() {
 
 # setup_device DEVICE [ARG]: load the in-tree drivers for a boot-guest.sh
 # --device recipe and print the dax device(s) it provides:
-#   hmem, pmem, nvdimm, nvdimm-nonuma	one name (e.g. dax0.0)
+#   hmem, hmem-twoinit, pmem, nvdimm,	one name (e.g. dax0.0)
+#   nvdimm-nonuma
 #   multi, pair				one per soft-reserved range, in address
 #					order, space separated (KMM_DAX_RES)
 #   cxl [tool|sysfs]			one name; see setup_cxl
@@ -359,7 +360,7 @@ setup_cxl() {
 setup_device() {
 	local dev json res r names=() big
 	case "$1" in
-	hmem)
+	hmem | hmem-twoinit)
 		modprobe -a dax_hmem device_dax >&2 || return 1
 		wait_for /sys/bus/dax/devices/dax0.0 || {
 			echo "setup_device: no dax0.0 after modprobe dax_hmem" >&2
