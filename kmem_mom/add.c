@@ -65,8 +65,7 @@ static void kmm_removed(struct kmm_dev *kd, struct kmm_range *r,
 
 	memset(&kd->at[r->first + b], KMM_AT_NONE, n);
 	for (k = b; k < b + n; k++)
-		kmm_block_flags(kd, r->first + k, 0,
-				(u8) ~(KMM_BLK_FIRST | KMM_BLK_LONE));
+		kmm_block_removed(kd, r->first + k);
 	r->nr_added -= n;
 	atomic_long_sub(n, &kmm_nr_blocks);
 }

@@ -251,6 +251,14 @@ void kmm_block_flags(struct kmm_dev *kd, unsigned long idx, u8 set, u8 clear)
 	spin_unlock(&kmm_devs_lock);
 }
 
+/* Block @idx is removed: nothing of it is held or online; its order stays. */
+void kmm_block_removed(struct kmm_dev *kd, unsigned long idx)
+{
+	spin_lock(&kmm_devs_lock);
+	kd->blk[idx] &= KMM_BLK_FIRST | KMM_BLK_LONE;
+	spin_unlock(&kmm_devs_lock);
+}
+
 /* Where block @idx comes in the add: KMM_BLK_FIRST, KMM_BLK_LONE or 0. */
 u8 kmm_block_order(struct kmm_dev *kd, unsigned long idx)
 {

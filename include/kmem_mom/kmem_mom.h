@@ -208,6 +208,7 @@ void kmm_hold_probe(struct kmm_dev *kd, bool on);
 void kmm_set_adding(struct kmm_dev *kd, bool on);
 void kmm_block_flags(struct kmm_dev *kd, unsigned long idx, u8 set, u8 clear);
 void kmm_hold_added(struct kmm_dev *kd, unsigned long idx, unsigned long n);
+void kmm_block_removed(struct kmm_dev *kd, unsigned long idx);
 u8 kmm_block_order(struct kmm_dev *kd, unsigned long idx);
 bool kmm_first_block_done(struct kmm_dev *kd, unsigned long idx);
 void kmm_count_zones(struct kmm_dev *kd, unsigned long *movable,
