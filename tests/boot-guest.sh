@@ -111,10 +111,11 @@ done
 # Device recipes: two NUMA nodes, node0 = DRAM, node1 = device memory.
 # A recipe appends to qargs (QEMU) and kcmd (kernel command line), may
 # change qcpu, and may hand the guest facts it cannot find out by itself
-# through genv ("NAME=value", appended to /kmm/env).  To add a device, add
+# through genv ("NAME=value", appended to /kmm/env), and set qsmp (QEMU's
+# -smp, default 2).  To add a device, add
 # a recipe_<name> function ('-' in --device maps to '_' in <name>); the
 # --device value is checked against the functions defined here.
-qargs=() kcmd= qcpu=max genv=()
+qargs=() kcmd= qcpu=max qsmp=2 genv=()
 
 # kver_ge MAJOR.MINOR: the guest kernel is at least that version.
 kver_ge() { [ "$(printf '%s\n' "$1" "$kver" | sort -V | head -n1)" = "$1" ]; }
@@ -175,6 +176,8 @@ hmat_lb() { # hmat_lb TARGET LATENCY_NS BANDWIDTH [INITIATOR], default node0
 # node2.  The memory tiers take the best initiator's figures (6.7+), and
 # so must kmem_mom's own HMAT reader (6.1): 1.00x DRAM, not 12.00x.
 recipe_hmem_twoinit() {
+	# A socket each: CPUs of one package on two nodes make the scheduler WARN.
+	qsmp=2,sockets=2,cores=1,threads=1
 	qargs+=(-machine q35,max-ram-below-4g=1G,hmat=on -m 2560M
 		-object memory-backend-ram,id=mem0,size=1G
 		-object memory-backend-ram,id=mem1,size=1G
@@ -182,7 +185,9 @@ recipe_hmem_twoinit() {
 		-numa node,nodeid=0,cpus=0,memdev=mem0,initiator=0
 		-numa node,nodeid=1,memdev=mem1,initiator=2
 		-numa node,nodeid=2,cpus=1,memdev=mem2,initiator=2)
-	genv+=("KMM_HMAT=twoinit")
+	# Linux numbers the proximity domains as SRAT lists them, CPUs first:
+	# PXM 0 and 2 become nodes 0 and 1, the device's PXM 1 node 2.
+	genv+=("KMM_HMAT=twoinit" "KMM_DEV_NODE=2")
 	hmat_lb 0 100 20G 0
 	hmat_lb 1 300 5G 0
 	hmat_lb 2 100 20G 2
@@ -538,7 +543,7 @@ t1=$(date +%s.%N)
 # nokaslr: a randomly placed kernel can land inside the device-memory
 # range and split it (seen with a 64 GiB soft-reserved range).
 cmdline="console=ttyS0 nokaslr panic_on_warn=1 oops=panic panic=-1 loglevel=7 rdinit=/init$kcmd${append:+ $append}"
-qemu=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -smp 2
+qemu=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -smp "$qsmp"
 	-nographic -display none -monitor none -no-reboot
 	-nic none -vga none
 	"${qargs[@]}"

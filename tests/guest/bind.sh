@@ -20,7 +20,7 @@ node=$(dax_node "$dev")
 # Start, and must end, in devdax mode.  6.3+ does not auto-bind device_dax
 # to KMEM-type (hmem, CXL RAM) devices, so put it there explicitly.
 devdax_park "$dev"
-check_eq "$dev targets node 1" 1 "$node"
+check_eq "$dev targets node ${KMM_DEV_NODE:-1}" "${KMM_DEV_NODE:-1}" "$node"
 check_eq "$dev starts in devdax mode" device_dax "$(dax_driver "$dev")"
 bs=$(memblock_bytes)
 size=$(cat "/sys/bus/dax/devices/$dev/size")
