@@ -237,7 +237,7 @@ size_matrix() {
 			for gib in 72 512 72b2g; do
 				[ "$dev/$gib" = cxl/512 ] && continue
 				for param in on off memhp; do
-					[ "$param" = memhp ] && [ "$series" != 6.1 ] && continue
+					[ "$param" = memhp ] && { [ "$series" != 6.1 ] || [ "$gib" != 72 ]; } && continue
 					[ "$gib" = 72b2g ] && [ "$param" != on ] && continue
 					append=$mom place=device ref=kmem:booted:ram
 					[ "$param" = off ] && append= place=fallback
@@ -306,8 +306,8 @@ add_rows() { # add_rows KVER NAME TAPFILE RC
 
 # The policy table: one row per "# policy|..." line (tests/guest/policy.sh).
 ptable=$KMM_TOP/build/policy-$set.md
-printf '%s\n' "| kernel | device | GiB | blocks | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | first blocks | zones movable/normal/offline | give-back |" \
-	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
+printf '%s\n' "| kernel | device | GiB | blocks | memmap_on_memory (boot) | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | first blocks | zones movable/normal/offline | give-back |" \
+	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
 # The size table: the same rows from the size-* guests (the size family of
 # make check, the size matrix of make stress), in a table of their own.
 stable=$KMM_TOP/build/sizes-$set.md

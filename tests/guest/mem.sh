@@ -301,11 +301,14 @@ check_drift() {
 # dax_zones DEV: the device's blocks as "MOVABLE NORMAL OFFLINE", from each
 # block's state and valid_zones (an online block's is the zone it is in).
 dax_zones() {
-	local b mv=0 nm=0 off=0
+	local b mv=0 nm=0 off=0 st z
 	for b in $(dax_block_dirs "$1"); do
-		if [ "$(cat "$b/state")" != online ]; then
+		block_state "$b"
+		z=
+		[ "$st" != online ] || read -r z <"$b/valid_zones"
+		if [ "$st" != online ]; then
 			off=$((off + 1))
-		elif [ "$(cat "$b/valid_zones")" = Movable ]; then
+		elif [ "$z" = Movable ]; then
 			mv=$((mv + 1))
 		else
 			nm=$((nm + 1))
