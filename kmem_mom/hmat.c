@@ -261,14 +261,20 @@ static bool kmm_hmat_best(const struct acpi_table_header *tbl, u32 tgt,
 	return any;
 }
 
-/* Read plus write, an "access" figure standing in for either. */
+/*
+ * Read plus write, an "access" figure standing in for either; 0 if one is
+ * missing or the sum does not fit in 64 bits.
+ */
 static u64 kmm_hmat_sum(const struct kmm_hmat_perf *perf, int access, int read,
 			int write)
 {
 	u64 r = perf->val[read] ?: perf->val[access];
 	u64 w = perf->val[write] ?: perf->val[access];
+	u64 sum;
 
-	return r && w ? r + w : 0;
+	if (!r || !w || check_add_overflow(r, w, &sum))
+		return 0;
+	return sum;
 }
 
 /* The proximity domain of node @nid among the HMAT's targets. */

@@ -8,8 +8,9 @@
 #		[--append "cmdline"] [--env NAME=VALUE]... [--timeout SECONDS]
 #		--out DIR
 #
-# DEVICE is one of the recipe_* functions below: none, hmem, hmem-twoinit, pmem,
-# multi, pair, pair-nodes, nvdimm, nvdimm-nonuma, cxl.
+# DEVICE is one of the recipe_* functions below: none, hmem, hmem-twoinit,
+# hmem-hmat-overflow, pmem, multi, pair, pair-nodes, nvdimm, nvdimm-nonuma,
+# cxl.
 #
 # The guest boots $KMM_STATE/rootfs/<rootfs>.cpio (tests/mkrootfs.sh;
 # default bookworm) with a small per-run cpio appended: the kernel's
@@ -31,7 +32,7 @@ usage: $0 --kernel KVER --device DEVICE --script PATH
 	[--rootfs bookworm|trixie] [--overlay DIR]... [--append "cmdline"]
 	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures]
 	[--allow-injected-failures] --out DIR
-DEVICE: none hmem hmem-twoinit pmem multi pair pair-nodes nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
+DEVICE: none hmem hmem-twoinit hmem-hmat-overflow pmem multi pair pair-nodes nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
 EOT
 	exit 2
 }
@@ -115,7 +116,7 @@ done
 # -smp, default 2).  To add a device, add
 # a recipe_<name> function ('-' in --device maps to '_' in <name>); the
 # --device value is checked against the functions defined here.
-qargs=() kcmd= qcpu=max qsmp=2 genv=()
+qargs=() kcmd= qcpu=max qsmp=2 genv=() hmat_override=
 
 # kver_ge MAJOR.MINOR: the guest kernel is at least that version.
 kver_ge() { [ "$(printf '%s\n' "$1" "$kver" | sort -V | head -n1)" = "$1" ]; }
@@ -205,6 +206,15 @@ recipe_none() {
 recipe_hmem() {
 	numa_2x1g
 	kcmd+=" memmap=${dev_gib}G%$dev_base-1+0xefffffff"
+}
+
+# hmem with QEMU's HMAT replaced, through the kernel's ACPI table upgrade,
+# by one whose device bandwidth entry overflows 64 bits times its base
+# unit (tests/helpers/kmm-hmat-table.c): early_tables gets the table.
+recipe_hmem_hmat_overflow() {
+	KMM_HMAT=slow
+	recipe_hmem
+	hmat_override=1
 }
 
 # Benchmarks: node0 KMM_BENCH_BOOT_GIB (default 1) GiB of DRAM, node1
@@ -533,8 +543,23 @@ chmod 755 "$stage/init"
 
 (cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
 	cpio -o -H newc -R 0:0 --quiet) >"$out/run.cpio"
+# ACPI tables for the kernel's table upgrade come first, in an archive of
+# their own (kernel/firmware/acpi/*.aml).
+early=()
+if [ -n "$hmat_override" ]; then
+	gen=
+	for o in ${overlays[@]+"${overlays[@]}"}; do
+		[ -x "$o/usr/bin/kmm-hmat-table" ] && gen=$o/usr/bin/kmm-hmat-table
+	done
+	[ -n "$gen" ] || kmm_die "--device $device needs the helpers overlay (kmm-hmat-table)"
+	mkdir -p "$stage/early/kernel/firmware/acpi"
+	"$gen" "$stage/early/kernel/firmware/acpi/hmat.aml"
+	(cd "$stage/early" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
+		cpio -o -H newc -R 0:0 --quiet) >"$out/early.cpio"
+	early=("$out/early.cpio")
+fi
 # The kernel unpacks concatenated newc archives in order; later entries win.
-cat "$rootfs" "$out/run.cpio" >"$initrd"
+cat ${early[@]+"${early[@]}"} "$rootfs" "$out/run.cpio" >"$initrd"
 rm -rf "$stage"
 t1=$(date +%s.%N)
 

@@ -81,6 +81,7 @@ scenarios=(
 	# (6.1) and the memory tiers (6.12+) both see DRAM's speed.
 	"bind-hmem-twoinit|tests/guest/bind.sh|hmem-twoinit|$mom|series=6.1 env=KMM_AUTO_WHY=fast,.1.00x.DRAM.s.access.cost..HMAT.+:.fast.or.unknown.volatile.memory.->.device"
 	"bind-hmem-twoinit|tests/guest/bind.sh|hmem-twoinit|$mom|min=6.12 env=KMM_AUTO_WHY=fast,.1.00x.DRAM.s.access.cost..memory.tiers.+:.fast.or.unknown.volatile.memory.->.device"
+	"hmat-overflow|tests/guest/hmat.sh|hmem-hmat-overflow||series=6.1"
 	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|"
 	"cost-hmem|tests/guest/cost.sh|hmem|$mom|"
 	"fallback-pmem|tests/guest/fallback.sh|pmem||fi sets=check,debug"
