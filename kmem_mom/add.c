@@ -261,7 +261,8 @@ static int kmm_add_on_device(struct kmm_dev *kd)
 		rc = kmm_add_blocks(kd, KMM_BLK_LONE);
 	if (!rc)
 		rc = kmm_add_blocks(kd, 0);
-	if (!rc && kd->nr_first)
+	/* With online=movable the policy's kernel zone stays refused anyway. */
+	if (!rc && kd->nr_first && kd->online != KMM_ONLINE_MOVABLE)
 		rc = kmm_add_first_again(kd);
 	return rc;
 }
