@@ -79,6 +79,21 @@ done
 		[ -f "$out/$k.policy" ] && cat "$out/$k.policy"
 	done
 } >"$out/policy.md"
+# kernel_rows EXT: each kernel's run line, then the table of
+# build/EXT-stress.md's header and every kernel's rows ($out/KVER.EXT).
+kernel_rows() {
+	local k
+
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.$1" ] && echo "- $(head -n 1 "$out/$k.$1")"
+	done
+	echo
+	head -n 2 "$KMM_TOP/build/$1-stress.md"
+	for k in $K61 $K612 $K73; do
+		[ -f "$out/$k.$1" ] && tail -n +2 "$out/$k.$1"
+	done
+	return 0
+}
 {
 	echo "# make stress: real sizes"
 	echo
@@ -93,14 +108,7 @@ done
 	echo "'stuck' is the honest refusal where the kernel pinned a ZONE_NORMAL block"
 	echo "(7.x: the node's kswapd), the in-tree kmem's as kmem_mom's."
 	echo
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.sizes" ] && echo "- $(head -n 1 "$out/$k.sizes")"
-	done
-	echo
-	head -n 2 "$KMM_TOP/build/sizes-stress.md"
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.sizes" ] && tail -n +2 "$out/$k.sizes"
-	done
+	kernel_rows sizes
 } >"$out/sizes.md"
 {
 	echo "# make stress: where the memmap's page tables land"
@@ -112,14 +120,7 @@ done
 	echo "the bind, each looked up in the device's physical range.  One driver a guest:"
 	echo "the roots a bind makes are never freed."
 	echo
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.tables" ] && echo "- $(head -n 1 "$out/$k.tables")"
-	done
-	echo
-	head -n 2 "$KMM_TOP/build/tables-stress.md"
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.tables" ] && tail -n +2 "$out/$k.tables"
-	done
+	kernel_rows tables
 } >"$out/tables.md"
 echo "# $((($(date +%s) - t0) / 60)) min; summary in ${out#"$KMM_TOP"/}/summary.md"
 echo "$pass passed, $fail failed"

@@ -441,21 +441,16 @@ done
 wait
 flush
 echo "1..$n"
-if [ "$(wc -l <"$table")" -gt 2 ]; then
-	echo "# summary ($set):"
-	sed 's/^/# /' "$table"
-fi
-if [ "$(wc -l <"$ptable")" -gt 2 ]; then
-	echo "# online policies ($set):"
-	sed 's/^/# /' "$ptable"
-fi
-if [ "$(wc -l <"$ttable")" -gt 2 ]; then
-	echo "# the memmap's page tables, traced ($set):"
-	sed 's/^/# /' "$ttable"
-fi
-if [ "$(wc -l <"$stable")" -gt 2 ]; then
-	echo "# real sizes ($set):"
-	sed 's/^/# /' "$stable"
-fi
+# print_table TITLE FILE: a table with rows (more than its two header
+# lines) as TAP comments.
+print_table() {
+	[ "$(wc -l <"$2")" -gt 2 ] || return 0
+	echo "# $1 ($set):"
+	sed 's/^/# /' "$2"
+}
+print_table summary "$table"
+print_table "online policies" "$ptable"
+print_table "the memmap's page tables, traced" "$ttable"
+print_table "real sizes" "$stable"
 echo "# guest suite: $pass passed, $fail failed"
 [ $fail = 0 ]

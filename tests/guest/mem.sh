@@ -131,6 +131,23 @@ udev_restart() {
 	/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never
 }
 
+# coldplug_without_driver KIND: the device of KIND arrives with udevd
+# running and no kmem driver to bind it (kmem_mom's modprobe.d rule parked
+# in /tmp/kmem_mom.conf, kmem's load a no-op); prints the dax device.  The
+# new udevd must not hold the caller's $(...) pipe open: stdout to null.
+coldplug_without_driver() {
+	local mdir=/etc/modprobe.d dev
+
+	mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
+	printf 'install kmem /bin/true\nblacklist kmem_mom\n' >$mdir/kmm-case.conf
+	udev_restart >/dev/null
+	udevadm trigger --action=add >/dev/null
+	udev_settle
+	dev=$(setup_device "$1") || return 1
+	udev_settle
+	echo "$dev"
+}
+
 # DRAM really free on node N: MemFree plus the pages parked on per-cpu free
 # lists, which MemFree does not count and which hot-add drains, plus what
 # KASAN's shadow of hot-added memory holds there (kasan_shadow_kb).

@@ -26,13 +26,7 @@ diag "kernel $(kver), booted with auto_online_blocks=$aob"
 
 # Keep the driver out while the device appears; then a host with kmem_mom
 # (online=movable) and a distribution's blanket onlining rule.
-mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
-printf 'install kmem /bin/true\nblacklist kmem_mom\n' >$mdir/kmm-case.conf
-udev_restart
-udevadm trigger --action=add
-udev_settle
-dev=$(setup_device hmem) || bail_out "no hmem dax device"
-udev_settle
+dev=$(coldplug_without_driver hmem) || bail_out "no hmem dax device"
 n=$(dax_fit_memblocks "$dev")
 rm -f $mdir/kmm-case.conf
 cp /tmp/kmem_mom.conf $mdir/kmem_mom.conf

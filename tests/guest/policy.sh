@@ -49,13 +49,7 @@ diag "kernel $(kver), device $KMM_DEVICE, booted: auto_online_blocks=$booted_aob
 	bail_out "udevd is not running (KMM_UDEV=1)"
 
 # Coldplug with the driver kept out: the cases load it.
-mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
-printf 'install kmem /bin/true\nblacklist kmem_mom\n' >$mdir/kmm-case.conf
-udev_restart
-udevadm trigger --action=add
-udev_settle
-dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
-udev_settle
+dev=$(coldplug_without_driver "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
 node=$(dax_node "$dev")
 n=$(dax_fit_memblocks "$dev")
 memmap_kb=$(($(memmap_bytes "$n") / 1024))
