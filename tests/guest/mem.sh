@@ -131,6 +131,27 @@ udev_restart() {
 	/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never
 }
 
+# udevd kills a worker after its event timeout (180 s), but not the module
+# load the worker was in: a bind on arrival that outlasts it (72 GiB of
+# emulated CXL under TCG) goes on in the kernel after udevadm settle has
+# returned.  bound_on_arrival: wait for every module's init, where the
+# driver probed the device, then for the events of the bind.
+bound_on_arrival() {
+	local f st
+
+	udev_settle
+	while :; do
+		st=
+		for f in /sys/module/*/initstate; do
+			{ read -r st <"$f"; } 2>/dev/null || continue
+			[ "$st" = coming ] && break
+		done
+		[ "$st" = coming ] || break
+		sleep 1
+	done
+	udev_settle
+}
+
 # coldplug_without_driver KIND: the device of KIND arrives with udevd
 # running and no kmem driver to bind it (kmem_mom's modprobe.d rule parked
 # in /tmp/kmem_mom.conf, kmem's load a no-op); prints the dax device.  The

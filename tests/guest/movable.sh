@@ -38,7 +38,7 @@ udev_restart
 if kver_ge 6.3; then
 	check_eq "$dev waits unbound" "" "$(dax_driver "$dev")"
 	udevadm trigger --action=add "/sys/bus/dax/devices/$dev"
-	udev_settle
+	bound_on_arrival
 	check_eq "$dev bound to kmem on arrival" kmem "$(dax_driver "$dev")"
 else
 	daxctl disable-device "$dev" >/dev/null
