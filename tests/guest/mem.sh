@@ -120,9 +120,8 @@ udev_idle() {
 
 # udevadm's own limits (60 s to answer, 120 s to settle) are met by udevd
 # on a debug kernel with other guests beside it: the guest's timeout is
-# the limit that counts.
-# kmem_mom's rule hands its helper to a session of its own (no systemd in
-# the guests): settled includes the helper's end.
+# the limit that counts.  kmem_mom's rule hands its helper to a session of
+# its own (no systemd in the guests): settled includes the helper's end.
 udev_settle() {
 	udevadm settle --timeout=1800
 	while pgrep -f /usr/lib/kmem_mom/kmem_mom-online-held >/dev/null; do
@@ -143,17 +142,17 @@ udev_restart() {
 # emulated CXL under TCG) goes on in the kernel after udevadm settle has
 # returned.  bound_on_arrival: wait for every module's init, where the
 # driver probed the device, then for the events of the bind.
-bound_on_arrival() {
+module_coming() {
 	local f st
 
+	for f in /sys/module/*/initstate; do
+		{ read -r st <"$f"; } 2>/dev/null && [ "$st" = coming ] && return 0
+	done
+	return 1
+}
+bound_on_arrival() {
 	udev_settle
-	while :; do
-		st=
-		for f in /sys/module/*/initstate; do
-			{ read -r st <"$f"; } 2>/dev/null || continue
-			[ "$st" = coming ] && break
-		done
-		[ "$st" = coming ] || break
+	while module_coming; do
 		sleep 1
 	done
 	udev_settle
