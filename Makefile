@@ -7,6 +7,8 @@
 #   make tool [KMM_TOOL_SANITIZE=1]               the kmem-mom command (tools/kmem-mom); =1 is
 #                                                 the test build (ASan + UBSan)
 #   make clean
+#   KMM_WERROR=1 (any target that builds): warnings are errors, as in the
+#   project's own builds (scripts/kbuild.sh, make lint); off for users
 #   make check    build matrix + lint + guest tests (see README)
 #   make check-debug  guest scenarios on a KASAN/lockdep/kmemleak kernel with
 #                 allocation-failure sweeps (results/debug/)
@@ -24,6 +26,7 @@ MODPROBE_D ?= $(INSTALL_MOD_PATH)/etc/modprobe.d
 UDEV_RULES_D ?= $(INSTALL_MOD_PATH)/etc/udev/rules.d
 HELPER_DIR ?= $(INSTALL_MOD_PATH)/usr/lib/kmem_mom
 CONFIG_H := include/generated/kmem_mom_config.h
+KMM_WERROR ?=
 
 .PHONY: all modules configure install install-module install-tool tool deb clean check check-debug stress matrix lint guest-tests demo bench bench-trace
 
@@ -37,9 +40,9 @@ $(CONFIG_H): scripts/conftest.sh $(wildcard scripts/probes/*.c) include/kmem_mom
 configure: $(CONFIG_H)
 
 modules: $(CONFIG_H)
-	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KERNELRELEASE) KMM_WERROR=1 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KERNELRELEASE) KMM_WERROR=$(KMM_WERROR) modules
 
-TOOL_MAKE = $(MAKE) -C tools/kmem-mom $(if $(filter 1,$(KMM_TOOL_SANITIZE)),SANITIZE=1)
+TOOL_MAKE = $(MAKE) -C tools/kmem-mom WERROR=$(KMM_WERROR) $(if $(filter 1,$(KMM_TOOL_SANITIZE)),SANITIZE=1)
 
 tool:
 	$(TOOL_MAKE)

@@ -25,8 +25,8 @@ if [ -n "${KMM_BTF:-}" ]; then
 fi
 
 if [ -z "$root" ]; then
-	exec make -C "$dst" KERNELRELEASE="$kver" \
+	exec make -C "$dst" KERNELRELEASE="$kver" KMM_WERROR=1 \
 		KDIR="/usr/src/linux-headers-$kver" "${btf[@]}" "$@"
 fi
-KMM_CHROOT_SRC=$dst kmm_chroot "$root" make -C /src KERNELRELEASE="$kver" \
+KMM_CHROOT_SRC=$dst kmm_chroot "$root" make -C /src KERNELRELEASE="$kver" KMM_WERROR=1 \
 	KDIR="/usr/src/linux-headers-$kver" "$@"

@@ -68,9 +68,9 @@ tool_build() { # tool_build ROOT SANITIZE
 	rm -rf "$dst"
 	kmm_copy_tree "$dst"
 	if [ -z "$1" ]; then
-		make -C "$dst/tools/kmem-mom" SANITIZE="$2"
+		make -C "$dst/tools/kmem-mom" WERROR=1 SANITIZE="$2"
 	else
-		KMM_CHROOT_SRC=$dst kmm_chroot "$1" make -C /src/tools/kmem-mom SANITIZE="$2"
+		KMM_CHROOT_SRC=$dst kmm_chroot "$1" make -C /src/tools/kmem-mom WERROR=1 SANITIZE="$2"
 	fi
 }
 for env in "" trixie; do

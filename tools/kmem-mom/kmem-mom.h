@@ -20,7 +20,7 @@ struct daxctl_dev;
 struct cxl_ctx;
 struct ndctl_ctx;
 
-/* Exit status of every command; documented in kmem-mom(8). */
+/* Exit status of every command; documented in kmem-mom(1). */
 enum kmm_exit {
 	KMM_EXIT_OK = 0, /* done; plan: the bind would succeed */
 	KMM_EXIT_NO = 1, /* plan: it would fail; status: problems */

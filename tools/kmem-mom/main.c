@@ -34,7 +34,7 @@ static const char *usage_text =
 	"\n"
 	"Output is JSON.  Exit status: 0 ok, 1 plan: the bind would fail / status:\n"
 	"problems found, 2 usage, 3 no such device, 4 kmem_mom not loaded,\n"
-	"5 needs root, 6 system error.  See kmem-mom(8).\n";
+	"5 needs root, 6 system error.  See kmem-mom(1).\n";
 
 static void vmsg(const char *tag, const char *fmt, va_list ap)
 {
