@@ -12,7 +12,14 @@
 #   its headers without the image; the cloud and rt flavours of 6.12
 #   (built, or skipped: never a failed upgrade); purge; the packaged module
 #   in the guest suite's bind scenario on 6.1 and 6.12;
-#   trixie with 7.3: the same packages install and build.
+#   trixie with 7.3 (image and headers, dkms 3.2): the previous version
+#   (built from git) installed, then upgraded to this one: the new module
+#   built, the old conffile gone, dkms archives the in-tree kmem; a guest
+#   booted from that tree gets the in-tree kmem from the archive when
+#   kmem_mom cannot load, and another keeps a device bound across the
+#   upgrade; apt remove puts the in-tree kmem back.
+# The packages are made from a copy of the tree that only root can read,
+# as a clone under /root is.
 # The roots start from tarballs cached in $KMM_STATE/pkgroots (mmdebstrap,
 # made once), extracted afresh for every run.
 set -uo pipefail
@@ -20,14 +27,33 @@ set -uo pipefail
 kmm_kernels_env
 
 debs=$KMM_TOP/build/deb
+priv=$(mktemp -d) # mode 0700
+trap 'rm -rf "$priv"' EXIT
 work=$KMM_TOP/build/pkgtest
 mom=memory_hotplug.memmap_on_memory=1
 signer="kmem_mom test MOK"
 fail=0
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMM_TOP/dkms.conf")
 
-"$KMM_TOP/scripts/deb.sh" || exit 1
+kmm_copy_tree "$priv/kmem_mom"
+# The previous version: the tree before the last change of PACKAGE_VERSION.
+bump=$(git -C "$KMM_TOP" log -1 --format=%H -G'^PACKAGE_VERSION=' -- dkms.conf 2>/dev/null)
+"$priv/kmem_mom/scripts/deb.sh" | sed 's/^\(not \)\{0,1\}ok - /&make deb (in a tree only root can read): /'
+[ "${PIPESTATUS[0]}" = 0 ] || exit 1
+rm -rf "$debs"
+mkdir -p "${debs%/*}"
+cp -a "$priv/kmem_mom/build/deb" "$debs"
 pkgs="/src/$(basename "$debs"/kmem-mom-dkms_*.deb) /src/$(basename "$debs"/kmem-mom-tools_*_amd64.deb)"
+
+# old_debs: the previous version's packages, built from git into $debs/old.
+old_debs() {
+	[ -n "$bump" ] || { echo "no git history: no previous version"; return 1; }
+	mkdir -p "$priv/old/src" "$debs/old"
+	git -C "$KMM_TOP" archive "$bump^" | tar -C "$priv/old/src" -xf - &&
+		(cd "$priv/old/src" && dpkg-buildpackage -us -uc -b) >"$priv/old/build.log" 2>&1 ||
+		{ tail -n 20 "$priv/old/build.log"; return 1; }
+	cp "$priv"/old/kmem-mom-dkms_*.deb "$priv"/old/kmem-mom-tools_*_amd64.deb "$debs/old/"
+}
 
 tap() { # tap DESC CMD...: one TAP line; the command's output on failure
 	local desc=$1 out rc=0
@@ -45,18 +71,20 @@ tap() { # tap DESC CMD...: one TAP line; the command's output on failure
 
 # base_tar SUITE: the cached root for SUITE, made once.  bookworm: the 6.1
 # kernel (its image: 6.1's headers carry no BTF) and 6.12's headers from
-# backports; trixie: 7.3's headers from backports.  INITRD=No: no
-# initramfs for kernels that never boot here.
+# backports; trixie: 7.3's image and headers from backports (the image's
+# tree is what dkms 3.1+ rearranges).  INITRD=No: no initramfs for kernels
+# that never boot here.  The cache is named after its recipe.
 base_tar() {
-	local suite=$1 tar=$KMM_STATE/pkgroots/$1.tar kernels
+	local suite=$1 tar kernels
+	case $suite in
+	bookworm) kernels="linux-image-$K61 linux-headers-$K61 -t bookworm-backports linux-headers-$K612" ;;
+	trixie) kernels="-t trixie-backports linux-image-$K73 linux-headers-$K73" ;;
+	esac
+	tar=$KMM_STATE/pkgroots/$suite-$(echo "$kernels" | md5sum | cut -c1-8).tar
 	if [ -f "$tar" ]; then
 		echo "$tar"
 		return 0
 	fi
-	case $suite in
-	bookworm) kernels="linux-image-$K61 linux-headers-$K61 -t bookworm-backports linux-headers-$K612" ;;
-	trixie) kernels="-t trixie-backports linux-headers-$K73" ;;
-	esac
 	mkdir -p "$KMM_STATE/pkgroots"
 	INITRD=No mmdebstrap --variant=apt --mode=root --components=main \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
@@ -148,7 +176,27 @@ check_built() {
 }
 not_verified() { ! verify_signature "$@" >/dev/null 2>&1; }
 
-conffile() { chroot "$1" dpkg-query -W -f='${Conffiles}' "$2" | grep -q " $3 "; }
+# owned ROOT PKG PATH: PATH is PKG's, and not a conffile.
+owned() {
+	chroot "$1" dpkg-query -L "$2" | grep -qx "$3" &&
+		! chroot "$1" dpkg-query -W -f='${Conffiles}' "$2" | grep -q " $3 "
+}
+
+# intree_resolves ROOT KVER: no modprobe.d rule left, and modprobe finds the
+# in-tree kmem in the kernel's own tree, where its package put it.
+intree_resolves() {
+	local out path real
+	out=$(chroot "$1" modprobe -S "$2" --show-depends kmem 2>&1)
+	echo "$out"
+	path=${out#insmod }
+	path=${path%% *}
+	real=$(realpath "$1$path") && real=${real#"$1"}
+	# dpkg knows the file by its path in the package: /lib on bookworm,
+	# /usr/lib on trixie.
+	[ -z "$(ls "$1"/etc/modprobe.d/kmem_mom* "$1"/usr/lib/modprobe.d/kmem_mom* 2>/dev/null)" ] &&
+		[[ "$out" =~ ^insmod\ /(usr/)?lib/modules/$2/kernel/drivers/dax/kmem\.ko ]] &&
+		{ chroot "$1" dpkg-query -S "$path" 2>/dev/null || chroot "$1" dpkg-query -S "$real"; }
+}
 
 # rt_skipped ROOT KVER: not built, and dkms says 77 (BUILD_EXCLUSIVE).
 rt_skipped() {
@@ -198,6 +246,8 @@ no_dep_names_it() { ! grep -lE 'kmem_mom|updates/.*kmem\.ko' "$1"/lib/modules/*/
 version_is() { [ "$(chroot "$1" kmem-mom --version)" = "kmem-mom $ver" ]; }
 
 mkdir -p "$work"
+helpers=$work/helpers
+"$KMM_TOP/tests/helpers/build.sh" "$helpers" >/dev/null || kmm_die "test helpers do not build"
 openssl req -new -x509 -nodes -days 3650 -subj "/CN=another key/" -newkey rsa:2048 \
 	-keyout "$work/other.key" -outform DER -out "$work/other.der" >/dev/null 2>&1
 
@@ -209,8 +259,10 @@ tap "bookworm: apt install kmem-mom-dkms and kmem-mom-tools" \
 for kver in "$K61" "$K612"; do
 	check_built "$root" "$kver" bookworm
 done
-tap "the modprobe.d rule is a conffile of kmem-mom-dkms" \
-	conffile "$root" kmem-mom-dkms /etc/modprobe.d/kmem_mom.conf
+tap "the modprobe.d rule is the package's, in /usr/lib/modprobe.d (not a conffile)" \
+	owned "$root" kmem-mom-dkms /usr/lib/modprobe.d/kmem_mom.conf
+tap "dkms 3.0 left the in-tree kmem where the kernel package put it" \
+	bash -c "ls $root/lib/modules/$K61/kernel/drivers/dax/kmem.ko* && ! ls -d $root/var/lib/dkms/kmem_mom/original_module"
 tap "the udev rule and its helper are in place; DKMS added no second copy" \
 	test -f "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" -a \
 	-x "$root/usr/lib/kmem_mom/kmem_mom-online-held" -a ! -e "$root/etc/udev/rules.d/80-kmem_mom.rules"
@@ -222,10 +274,10 @@ for kver in "$K61" "$K612"; do
 	rm -rf "$ov"
 	ko=$(module "$root" "$kver")
 	[ -n "$ko" ] || continue
-	mkdir -p "$ov/usr/lib/modules/$kver/updates/dkms" "$ov/etc/modprobe.d" \
+	mkdir -p "$ov/usr/lib/modules/$kver/updates/dkms" "$ov/usr/lib/modprobe.d" \
 		"$ov/usr/lib/udev/rules.d" "$ov/usr/lib/kmem_mom"
 	cp "$ko" "$(module "$root" "$kver" kmem)" "$ov/usr/lib/modules/$kver/updates/dkms/"
-	cp "$root/etc/modprobe.d/kmem_mom.conf" "$ov/etc/modprobe.d/"
+	cp "$root/usr/lib/modprobe.d/kmem_mom.conf" "$ov/usr/lib/modprobe.d/"
 	cp "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" "$ov/usr/lib/udev/rules.d/"
 	cp "$root/usr/lib/kmem_mom/kmem_mom-online-held" "$ov/usr/lib/kmem_mom/"
 done
@@ -271,25 +323,72 @@ grep -i 'exclu' "$work/rt.log" | head -n 2 | sed 's/^/# rt: /'
 tap "purge both packages" inroot "$root" apt-get purge -y -q kmem-mom-dkms kmem-mom-tools
 tap "purge leaves no module, rule, helper, DKMS tree or sources" \
 	test -z "$(find "$root/lib/modules" "$root/usr/lib/modules" \( -name 'kmem_mom.ko*' -o -path '*/updates/*kmem.ko*' \) 2>/dev/null)" -a \
-	! -e "$root/etc/modprobe.d/kmem_mom.conf" -a ! -e "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" -a \
+	! -e "$root/usr/lib/modprobe.d/kmem_mom.conf" -a ! -e "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" -a \
 	! -e "$root/usr/lib/kmem_mom" -a ! -e "$root/var/lib/dkms/kmem_mom" -a \
 	-z "$(ls -d "$root"/usr/src/kmem_mom-* 2>/dev/null)"
 tap "depmod: no modules.dep names kmem_mom or its kmem" \
 	no_dep_names_it "$root"
+tap "after the purge, modprobe kmem is the in-tree kmem of $K61" intree_resolves "$root" "$K61"
 rm -rf "$root"
 
 # --- trixie: 7.3 -----------------------------------------------------------
 root=$(new_root trixie) || { echo "not ok - trixie root"; exit 1; }
 inroot "$root" apt-get update -qq >/dev/null 2>&1
-tap "trixie: apt install kmem-mom-dkms and kmem-mom-tools" \
+old_pkgs=
+if tap "the previous version's packages build (git: ${bump:0:12}^)" old_debs; then
+	old_pkgs="/src/old/$(basename "$debs"/old/kmem-mom-dkms_*.deb) /src/old/$(basename "$debs"/old/kmem-mom-tools_*_amd64.deb)"
+	old_ver=$(dpkg-deb -f "$debs"/old/kmem-mom-dkms_*.deb Version)
+	tap "trixie: apt install kmem-mom $old_ver" inroot "$root" apt-get install -y -q $old_pkgs
+	# The old build's files, for the guest that upgrades with a device bound.
+	rm -rf "$work/old-$K73"
+	mkdir -p "$work/old-$K73/kmm-old"
+	cp "$(module "$root" "$K73")" "$(module "$root" "$K73" kmem)" "$work/old-$K73/kmm-old/"
+fi
+tap "trixie: apt install kmem-mom-dkms and kmem-mom-tools ${old_pkgs:+(upgrade from $old_ver)}" \
 	inroot "$root" apt-get install -y -q $pkgs
+if [ -n "$old_pkgs" ]; then
+	tap "upgrade: dkms has $ver installed for $K73, and $old_ver no more" \
+		bash -c "chroot $root dkms status kmem_mom | tee /dev/stderr | grep -q '^kmem_mom/$ver, $K73, x86_64: installed' &&
+			! chroot $root dkms status kmem_mom | grep -q '$old_ver'"
+	tap "upgrade: the installed module is $ver" \
+		test "$(modinfo -F version "$(module "$root" "$K73")")" = "$ver"
+	tap "upgrade: $old_ver's conffile /etc/modprobe.d/kmem_mom.conf is gone, the rule is in /usr/lib/modprobe.d" \
+		test ! -e "$root/etc/modprobe.d/kmem_mom.conf" -a -f "$root/usr/lib/modprobe.d/kmem_mom.conf"
+fi
 check_built "$root" "$K73" trixie
 tap "trixie: kmem-mom runs against ndctl 81's libraries" version_is "$root"
+archive=/var/lib/dkms/kmem_mom/original_module/$K73/x86_64
+tap "trixie: dkms $(chroot "$root" dpkg-query -W -f='${Version}' dkms) archived the in-tree kmem in $archive" \
+	bash -c "ls $root$archive/kmem.ko* && grep -x '/.*/modules/$K73/kernel/drivers/dax/kmem.ko.*' $root$archive/kmem.ko*.origin &&
+		! ls $root/usr/lib/modules/$K73/kernel/drivers/dax/kmem.ko*"
+# The guest below boots this tree: the modules as DKMS left them, the
+# archive, and the package's rules.
+ovt=$work/overlay-trixie
+rm -rf "$ovt"
+mkdir -p "$ovt/var/lib/dkms/kmem_mom" "$ovt/usr/lib/modprobe.d" "$ovt/usr/lib/udev/rules.d"
+cp -a "$root/var/lib/dkms/kmem_mom/original_module" "$ovt/var/lib/dkms/kmem_mom/"
+cp "$root/usr/lib/modprobe.d/kmem_mom.conf" "$ovt/usr/lib/modprobe.d/"
+cp "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" "$ovt/usr/lib/udev/rules.d/"
+cp -a "$root/usr/lib/kmem_mom" "$ovt/usr/lib/"
+tap "$K73: booted from the tree dkms installed into, the in-tree kmem serves from its archive when kmem_mom cannot load (tests/guest/takeover.sh, hmem)" \
+	"$KMM_TOP/tests/boot-guest.sh" --kernel "$K73" --device hmem \
+	--script tests/guest/takeover.sh --rootfs trixie --modules "$root" \
+	--overlay "$ovt" --overlay "$helpers" --append "$mom" --out "$work/guest-takeover-$K73"
+if [ -n "$old_pkgs" ]; then
+	tap "$K73: upgraded from $old_ver to $ver with a device bound: the running module keeps it, the next load is $ver (tests/guest/upgrade.sh, hmem)" \
+		"$KMM_TOP/tests/boot-guest.sh" --kernel "$K73" --device hmem \
+		--script tests/guest/upgrade.sh --rootfs trixie --modules "$root" \
+		--overlay "$ovt" --overlay "$work/old-$K73" --overlay "$helpers" --append "$mom" \
+		--out "$work/guest-upgrade-$K73"
+fi
+tap "trixie: apt remove kmem-mom-dkms" inroot "$root" apt-get remove -y -q kmem-mom-dkms
+tap "after apt remove, modprobe kmem is the in-tree kmem of $K73, back in place" \
+	intree_resolves "$root" "$K73"
+tap "and dpkg --verify linux-image-$K73 finds every file as shipped" \
+	bash -c "out=\$(chroot $root dpkg --verify linux-image-$K73); echo \"\$out\"; [ -z \"\$out\" ]"
 rm -rf "$root"
 
 # --- the packaged module in the guest suite's bind scenario ---------------
-helpers=$work/helpers
-"$KMM_TOP/tests/helpers/build.sh" "$helpers" >/dev/null || kmm_die "test helpers do not build"
 for kver in "$K61" "$K612"; do
 	ov=$work/overlay-$kver
 	if [ ! -d "$ov" ]; then

@@ -4,9 +4,13 @@
 # Boot ONE QEMU (TCG) guest, run one test script inside it and judge the run.
 #
 #   tests/boot-guest.sh --kernel KVER --device DEVICE --script PATH
-#		[--rootfs bookworm|trixie] [--overlay DIR]...
+#		[--rootfs bookworm|trixie] [--overlay DIR]... [--modules ROOT]
 #		[--append "cmdline"] [--env NAME=VALUE]... [--timeout SECONDS]
 #		--out DIR
+#
+# --modules ROOT: the kernel's modules from ROOT's module tree (a root that
+# apt and DKMS installed into, with whatever DKMS moved away or added in
+# updates/), not from the fetched image; built afresh for the run.
 #
 # DEVICE is one of the recipe_* functions below: none, hmem, hmem-twoinit,
 # hmem-hmat-overflow, pmem, multi, pair, pair-nodes, nvdimm, nvdimm-nonuma,
@@ -29,7 +33,7 @@ umask 022
 usage() {
 	cat >&2 <<EOT
 usage: $0 --kernel KVER --device DEVICE --script PATH
-	[--rootfs bookworm|trixie] [--overlay DIR]... [--append "cmdline"]
+	[--rootfs bookworm|trixie] [--overlay DIR]... [--modules ROOT] [--append "cmdline"]
 	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures]
 	[--allow-injected-failures] --out DIR
 DEVICE: none hmem hmem-twoinit hmem-hmat-overflow pmem multi pair pair-nodes nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
@@ -42,7 +46,7 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 kver= device= script= append= timeout=300 out= rootfs_suite=bookworm
 allow_alloc_traces= allow_injected=
-overlays=() uenv=()
+overlays=() uenv=() mods_root=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel) kver=${2:?}; shift 2 ;;
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
 	--script) script=${2:?}; shift 2 ;;
 	--rootfs) rootfs_suite=${2:?}; shift 2 ;;
 	--overlay) overlays+=("${2:?}"); shift 2 ;;
+	--modules) mods_root=${2:?}; shift 2 ;;
 	--append) append=${2?}; shift 2 ;;
 	--env) uenv+=("${2:?}"); shift 2 ;;
 	--timeout) timeout=${2:?}; shift 2 ;;
@@ -107,6 +112,13 @@ for d in "$img/usr/lib/modules/$kver" "$img/lib/modules/$kver"; do
 done
 [ -n "$vmlinuz" ] || kmm_die "no vmlinuz for $kver under $img"
 [ -n "$moddir" ] || kmm_die "no modules for $kver under $img"
+if [ -n "$mods_root" ]; then
+	moddir=
+	for d in "$mods_root/usr/lib/modules/$kver" "$mods_root/lib/modules/$kver"; do
+		[ -d "$d/kernel" ] && { moddir=$d; break; }
+	done
+	[ -n "$moddir" ] || kmm_die "--modules $mods_root: no modules for $kver there"
+fi
 
 # ---------------------------------------------------------------------------
 # Device recipes: two NUMA nodes, node0 = DRAM, node1 = device memory.
@@ -415,21 +427,29 @@ build_guestmods() {
 	for f in modules.order modules.builtin modules.builtin.modinfo; do
 		[ -f "$moddir/$f" ] && cp "$moddir/$f" "$tmp/usr/lib/modules/$kver/"
 	done
+	# What DKMS installed (--modules).
+	[ -d "$moddir/updates" ] && cp -a "$moddir/updates" "$tmp/usr/lib/modules/$kver/"
 	modkey >"$tmp/.key"
 	rm -rf "$dst"
 	mv "$tmp" "$dst"
 	kmm_log "cached ${#want[@]} modules for $kver in $dst"
 }
 
-gm=$KMM_STATE/guestmods/$kver
-mkdir -p "$KMM_STATE/guestmods"
-(
-	# Parallel boots of the same kernel must not build the cache twice.
-	flock 9
-	if [ "$(cat "$gm/.key" 2>/dev/null)" != "$(modkey)" ]; then
-		build_guestmods "$gm"
-	fi
-) 9>"$KMM_STATE/guestmods/.lock"
+if [ -n "$mods_root" ]; then
+	mkdir -p "$out"
+	gm=$(cd "$out" && pwd)/.guestmods
+	build_guestmods "$gm"
+else
+	gm=$KMM_STATE/guestmods/$kver
+	mkdir -p "$KMM_STATE/guestmods"
+	(
+		# Parallel boots of the same kernel must not build the cache twice.
+		flock 9
+		if [ "$(cat "$gm/.key" 2>/dev/null)" != "$(modkey)" ]; then
+			build_guestmods "$gm"
+		fi
+	) 9>"$KMM_STATE/guestmods/.lock"
+fi
 
 # ---------------------------------------------------------------------------
 # Per-run cpio.
@@ -440,7 +460,10 @@ out=$(cd "$out" && pwd)
 rm -f "$out/console.log" "$out/tap.log" "$out/run.cpio"
 stage=$(mktemp -d "$out/.stage.XXXXXX")
 initrd=$out/.initrd.cpio
-cleanup() { rm -rf "$stage" "$initrd"; }
+cleanup() {
+	rm -rf "$stage" "$initrd"
+	[ -z "$mods_root" ] || rm -rf "$gm"
+}
 trap cleanup EXIT
 
 t0=$(date +%s.%N)
