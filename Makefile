@@ -17,6 +17,8 @@
 #   make matrix | lint | guest-tests | demo | bench (results/latest/)
 #   make bench-trace  where a bind and an unbind spend their time (function_graph,
 #                 results/latest/trace.md)
+#   make field    Debian 12/13 disk images through Secure Boot, shim, grub and
+#                 systemd, kmem-mom installed by apt (results/field/)
 
 KERNELRELEASE ?= $(shell uname -r)
 KDIR ?= /lib/modules/$(KERNELRELEASE)/build
@@ -28,7 +30,7 @@ HELPER_DIR ?= $(INSTALL_MOD_PATH)/usr/lib/kmem_mom
 CONFIG_H := include/generated/kmem_mom_config.h
 KMM_WERROR ?=
 
-.PHONY: all modules configure install install-module install-tool tool deb clean check check-debug stress matrix lint guest-tests demo bench bench-trace
+.PHONY: all modules configure install install-module install-tool tool deb clean check check-debug stress matrix lint guest-tests demo bench bench-trace field
 
 all: modules
 
@@ -95,5 +97,8 @@ bench:
 
 bench-trace:
 	scripts/bench-trace.sh
+
+field:
+	scripts/field.sh
 
 FORCE:

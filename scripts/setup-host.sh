@@ -45,12 +45,14 @@ apt_update() {
 # Host tools: kbuild for gcc-12 kernels, chroot builder, initramfs tools,
 # DKMS, lint, BTF readers; gcc + libc6-dev for the static test helpers;
 # the libraries the kmem-mom command links (ndctl 76's on Debian 12); the
-# Debian packaging tools of make deb.
+# Debian packaging tools of make deb; the field lane's firmware (OVMF) and
+# disk image tools.
 need=()
 for p in make gcc-12 gcc libc6-dev binutils kmod mmdebstrap cpio xz-utils zstd dkms \
 	sparse clang-format dwarves bpftool jq gnuplot-nox file \
 	python3 git bc pkg-config libdaxctl-dev libcxl-dev libndctl-dev libjson-c-dev \
-	libkmod-dev uuid-dev debhelper dh-dkms lintian fakeroot dpkg-dev; do
+	libkmod-dev uuid-dev debhelper dh-dkms lintian fakeroot dpkg-dev \
+	ovmf mtools dosfstools fdisk e2fsprogs; do
 	installed "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -68,4 +70,9 @@ case "$qver" in
 		qemu-system-x86 qemu-system-data ipxe-qemu seabios
 	;;
 esac
+# The field lane's MOK enrolment (virt-fw-vars) is in backports only.
+if ! installed python3-virt-firmware; then
+	apt_update
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports python3-virt-firmware
+fi
 echo "setup-host: ok ($(qemu-system-x86_64 --version | head -n1))"

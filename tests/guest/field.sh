@@ -1,0 +1,129 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The field lane's checks (scripts/field.sh), run by systemd at each boot
+# of a Debian server image (scripts/field-image.sh): firmware with Secure
+# Boot, shim, grub, Debian's signed kernel, systemd and udev, kmem-mom
+# installed by apt.  Nothing here loads or binds anything the system would
+# not: the hmem device comes up at boot, udev loads "kmem" for it (6.3+),
+# and on 6.1 daxctl binds it, as a user would.
+#   kmm.case=enrolled  the DKMS key is enrolled (MOK): kmem_mom serves.
+#       Round 1 under the kernel's own online policy; then the user's
+#       "options kmem_mom online=movable" in /etc/modprobe.d, and a reboot:
+#       round 2 binds again at boot, ZONE_MOVABLE, and gives the device back.
+#   kmm.case=rejected  not enrolled: the kernel refuses kmem_mom, the
+#       in-tree kmem serves, and the log says how to enroll the key.
+# Each round is its own TAP stream on the second serial port; the last
+# one powers the machine off.
+set -euo pipefail
+. /kmm/lib.sh
+. /kmm/mem.sh
+
+state=/var/lib/kmm-field
+mkdir -p "$state"
+case=$(sed -n 's/.*kmm\.case=\([a-z]*\).*/\1/p' /proc/cmdline)
+round=$(($(cat "$state/round" 2>/dev/null || echo 0) + 1))
+echo "$round" >"$state/round"
+rounds=1
+[ "$case" = enrolled ] && rounds=2
+
+# finish: the kernel's own words on Secure Boot, keys and kmem (for the
+# lane's summary) and this round's verdict; then the next boot, or the end.
+finish() {
+	local rc=0
+	dmesg | grep -E 'Secure boot enabled|Kernel is locked down|Loaded X.509 cert .DKMS|Loading of module|kmem_mom: (serving|kmem_mom cannot)' |
+		sed 's/^\[[ 0-9.]*\] //; s/^/proof: /' | while IFS= read -r l; do diag "$l"; done
+	tap_done || rc=1
+	echo "# kmm-exit $rc"
+	sync
+	if [ "$round" -lt "$rounds" ]; then
+		systemctl reboot
+	else
+		systemctl poweroff
+	fi
+	exit 0
+}
+
+# kmsg_count REGEX: lines of this boot's kernel log that match.
+kmsg_count() { dmesg | grep -cE "$1" || true; }
+
+# module_taint MODULE: its taint flags ("O" out of tree, "E" unsigned).
+module_taint() { cat "/sys/module/$1/taint" 2>/dev/null || echo '(not loaded)'; }
+
+# The plan: two checks of the boot, one (6.3+) or two (6.1) of the bind,
+# then the case's own.
+plan=3
+kver_ge 6.3 || plan=4
+case $case in
+enrolled) tap_plan $((plan + 9)) ;;
+rejected) tap_plan $((plan + 7)) ;;
+*) tap_plan 1 && bail_out "no kmm.case= on the command line" ;;
+esac
+diag "case $case, round $round of $rounds: $(uname -r), systemd $(systemctl --version | head -n 1 | cut -d' ' -f2)," \
+	"auto_online_blocks=$(cat /sys/devices/system/memory/auto_online_blocks)," \
+	"memmap_on_memory=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)"
+
+check_eq "Secure Boot is on (mokutil --sb-state)" "SecureBoot enabled" "$(mokutil --sb-state 2>&1 | head -n 1)"
+check "the kernel is locked down (integrity)" grep -q '\[integrity\]' /sys/kernel/security/lockdown
+
+# The device: what the firmware's memory map made soft-reserved, bound at
+# boot on 6.3+ by udev (the dax:t0 alias loads "kmem"), by daxctl on 6.1.
+udev_settle
+dev=$(setup_device hmem) || bail_out "no hmem dax device"
+blocks=$(dax_fit_memblocks "$dev")
+if kver_ge 6.3; then
+	udev_settle
+	check_eq "$dev ($blocks blocks) was bound to kmem at boot" kmem "$(dax_driver "$dev")"
+else
+	check_eq "6.1: $dev waits for daxctl" device_dax "$(dax_driver "$dev")"
+	check "daxctl reconfigure-device --mode=system-ram $dev" \
+		daxctl reconfigure-device --mode=system-ram "$dev"
+	udev_settle
+fi
+driver=$(basename "$(readlink /sys/bus/dax/drivers/kmem/module)")
+diag "driver: $driver"
+
+if [ "$case" = rejected ]; then
+	check "the DKMS key is not enrolled (mokutil --test-key)" \
+		bash -c "mokutil --test-key /var/lib/dkms/mok.pub 2>&1 | grep -q 'is not enrolled'"
+	check_eq "the kernel refused kmem_mom" 1 "$(kmsg_count 'Loading of module with unavailable key is rejected')"
+	check_eq "the dax driver 'kmem' is the in-tree kmem" kmem "$driver"
+	check_eq "the in-tree kmem is Debian's, signed (no taint)" "" "$(module_taint kmem)"
+	check_eq "one log line names the in-tree kmem and how to enroll the key" 1 \
+		"$(kmsg_count "kmem_mom: kmem_mom cannot be loaded for .* \(Secure Boot: its DKMS signing key is not enrolled; enroll it with 'mokutil --import /var/lib/dkms/mok.pub' and reboot\): the in-tree kmem serves the dax driver 'kmem' \(/.*/kmem\.ko.*\)$")"
+	check_eq "all $blocks blocks online" "$blocks" "$(dax_online_memblocks "$dev")"
+	check_eq "kmem_mom is not loaded" "(not loaded)" "$(module_taint kmem_mom)"
+	dmesg | grep -E 'kmem_mom|Loading of module' | sed 's/^/# dmesg: /' | head -n 5
+	finish
+fi
+
+check "the DKMS key is enrolled (mokutil --test-key)" \
+	bash -c "mokutil --test-key /var/lib/dkms/mok.pub 2>&1 | grep -q 'is already enrolled'"
+check_eq "the dax driver 'kmem' is kmem_mom" kmem_mom "$driver"
+check_eq "kmem_mom's signature was accepted (taint O, not E)" O "$(module_taint kmem_mom)"
+check_eq "kmem_mom put the memmap of all $blocks blocks on the device" "$blocks" \
+	"$(mom_attr "$dev" memmap_device_blocks)"
+check_eq "node 1's present - managed pages are that memmap" "$((blocks * $(memblock_bytes) / 4096 * 64 / 4096))" \
+	"$(node_unmanaged_pages 1)"
+zones=$(dax_zones "$dev")
+if [ "$round" = 1 ]; then
+	if kver_ge 6.3; then
+		want="0 $blocks 0" who=onlined_by_kernel_blocks
+	else
+		want="$blocks 0 0" who=onlined_by_userspace_blocks
+	fi
+	check_eq "blocks movable/normal/offline as the kernel's policy has it" "$want" "$zones"
+	check_eq "sysfs: $who" "$blocks" "$(mom_attr "$dev" "$who")"
+	check_eq "online= is the default" kernel "$(cat /sys/module/kmem_mom/parameters/online)"
+	# The administrator's choice, in the administrator's directory.
+	echo "options kmem_mom online=movable" >/etc/modprobe.d/kmem_mom-local.conf
+	check "update-initramfs -u" update-initramfs -u
+	finish
+fi
+check_eq "/etc/modprobe.d's online=movable is honoured" movable "$(cat /sys/module/kmem_mom/parameters/online)"
+check_eq "all $blocks blocks in ZONE_MOVABLE" "$blocks 0 0" "$zones"
+check_eq "onlined by the package's helper (sysfs onlined_by_userspace_blocks)" "$blocks" \
+	"$(mom_attr "$dev" onlined_by_userspace_blocks)"
+check "given back: daxctl reconfigure-device --mode=devdax --force $dev" \
+	daxctl reconfigure-device --mode=devdax --force "$dev"
+finish
