@@ -204,7 +204,7 @@ intree_resolves() {
 	# dpkg knows the file by its path in the package: /lib on bookworm,
 	# /usr/lib on trixie.
 	[ -z "$(ls "$1"/etc/modprobe.d/kmem_mom* "$1"/usr/lib/modprobe.d/kmem_mom* 2>/dev/null)" ] &&
-		[[ "$out" =~ ^insmod\ /(usr/)?lib/modules/$2/kernel/drivers/dax/kmem\.ko ]] &&
+		[[ "$out" =~ ^insmod\ /(usr/)?lib/modules/"$2"/kernel/drivers/dax/kmem\.ko ]] &&
 		{ chroot "$1" dpkg-query -S "$path" 2>/dev/null || chroot "$1" dpkg-query -S "$real"; }
 }
 
