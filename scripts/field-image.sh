@@ -9,7 +9,7 @@
 # KERNELs (name "-t SUITE-backports" before the ones from backports),
 # their headers, dkms, daxctl, and kmem-mom-dkms and kmem-mom-tools
 # installed by apt from a local repository inside the image (its
-# packages: build/deb, make deb).  DKMS builds and signs the module for
+# packages: $KMM_DEBS, by default build/deb from make deb).  DKMS builds and signs the module for
 # each kernel with the MOK key it makes, /var/lib/dkms/mok.pub.
 # Everything comes from Debian's archive; nothing is mounted (mkfs.ext4 -d,
 # mtools), so it builds wherever mmdebstrap does.
@@ -25,7 +25,7 @@ suite=${1:?usage: field-image.sh SUITE OUTDIR KERNEL...}
 out=${2:?usage: field-image.sh SUITE OUT KERNEL...}
 shift 2
 [ $# -gt 0 ] || kmm_die "field-image.sh: name at least one kernel"
-debs=$KMM_TOP/build/deb
+debs=${KMM_DEBS:-$KMM_TOP/build/deb}
 ls "$debs"/kmem-mom-dkms_*.deb "$debs"/kmem-mom-tools_*_amd64.deb >/dev/null 2>&1 ||
 	kmm_die "no packages in $debs: run make deb"
 
