@@ -147,6 +147,7 @@ boot() {
 		-object "memory-backend-ram,id=mem1,size=${dev_gib}G,reserve=off" \
 		-numa node,nodeid=0,cpus=0-1,memdev=mem0 -numa node,nodeid=1,memdev=mem1 \
 		-drive "file=$dir/disk.img,format=raw,if=virtio" \
+		-device pvpanic-pci -action panic=exit-failure \
 		-nographic -display none -monitor none -nic none -vga none \
 		-serial "file:$dir/console.log" -serial "file:$dir/tap.log" \
 		</dev/null >"$dir/qemu.log" 2>&1 || rc=$?
