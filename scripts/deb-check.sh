@@ -36,8 +36,11 @@ fail=0
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMM_TOP/dkms.conf")
 
 kmm_copy_tree "$priv/kmem_mom"
-# The previous version: the tree before the last change of PACKAGE_VERSION.
+# The previous version: the tree before the last change of PACKAGE_VERSION;
+# where git has no such history (a shallow clone), this tree as 0.0.0.
 bump=$(git -C "$KMM_TOP" log -1 --format=%H -G'^PACKAGE_VERSION=' -- dkms.conf 2>/dev/null)
+prev=
+[ -n "$bump" ] && git -C "$KMM_TOP" cat-file -e "$bump^" 2>/dev/null && prev=$bump^
 "$priv/kmem_mom/scripts/deb.sh" | sed 's/^\(not \)\{0,1\}ok - /&make deb (in a tree only root can read): /'
 [ "${PIPESTATUS[0]}" = 0 ] || exit 1
 rm -rf "$debs"
@@ -47,10 +50,15 @@ pkgs="/src/$(basename "$debs"/kmem-mom-dkms_*.deb) /src/$(basename "$debs"/kmem-
 
 # old_debs: the previous version's packages, built from git into $debs/old.
 old_debs() {
-	[ -n "$bump" ] || { echo "no git history: no previous version"; return 1; }
 	mkdir -p "$priv/old/src" "$debs/old"
-	git -C "$KMM_TOP" archive "$bump^" | tar -C "$priv/old/src" -xf - &&
-		(cd "$priv/old/src" && dpkg-buildpackage -us -uc -b) >"$priv/old/build.log" 2>&1 ||
+	if [ -n "$prev" ]; then
+		git -C "$KMM_TOP" archive "$prev" | tar -C "$priv/old/src" -xf - || return 1
+	else
+		kmm_copy_tree "$priv/old/src"
+		sed -i 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="0.0.0"/' "$priv/old/src/dkms.conf"
+		sed -i '1s/([^)]*)/(0.0.0)/' "$priv/old/src/debian/changelog"
+	fi
+	(cd "$priv/old/src" && dpkg-buildpackage -us -uc -b) >"$priv/old/build.log" 2>&1 ||
 		{ tail -n 20 "$priv/old/build.log"; return 1; }
 	cp "$priv"/old/kmem-mom-dkms_*.deb "$priv"/old/kmem-mom-tools_*_amd64.deb "$debs/old/"
 }
@@ -345,7 +353,7 @@ rm -rf "$root"
 root=$(new_root trixie) || { echo "not ok - trixie root"; exit 1; }
 inroot "$root" apt-get update -qq >/dev/null 2>&1
 old_pkgs=
-if tap "the previous version's packages build (git: ${bump:0:12}^)" old_debs; then
+if tap "the previous version's packages build (${prev:+git: ${prev:0:12}^}${prev:-no git history: this tree as 0.0.0})" old_debs; then
 	old_pkgs="/src/old/$(basename "$debs"/old/kmem-mom-dkms_*.deb) /src/old/$(basename "$debs"/old/kmem-mom-tools_*_amd64.deb)"
 	old_ver=$(dpkg-deb -f "$debs"/old/kmem-mom-dkms_*.deb Version)
 	tap "trixie: apt install kmem-mom $old_ver" inroot "$root" apt-get install -y -q $old_pkgs
