@@ -67,7 +67,7 @@ kver_ge 6.3 || plan=4
 case $case in
 enrolled) tap_plan $((plan + 9)) ;;
 rejected) tap_plan $((plan + 7)) ;;
-large) tap_plan $((plan + 10)) ;;
+large) tap_plan $((plan + 11)) ;;
 *) tap_plan 1 && bail_out "no kmm.case= on the command line" ;;
 esac
 diag "case $case, round $round of $rounds: $(uname -r), systemd $(systemctl --version | head -n 1 | cut -d' ' -f2)," \
