@@ -121,7 +121,8 @@ udev_idle() {
 # udevadm's own limits (60 s to answer, 120 s to settle) are met by udevd
 # on a debug kernel with other guests beside it: the guest's timeout is
 # the limit that counts.  kmem_mom's rule hands its helper to a session of
-# its own (no systemd in the guests): settled includes the helper's end.
+# its own, or to a systemd unit (the field lane): settled includes the
+# helper's end either way.
 udev_settle() {
 	udevadm settle --timeout=1800
 	while pgrep -f /usr/lib/kmem_mom/kmem_mom-online-held >/dev/null; do
