@@ -10,8 +10,9 @@
 #   image and headers in one apt transaction) built without being asked;
 #   the same kernel configured headers first, then image first (dpkg), and
 #   its headers without the image; the cloud and rt flavours of 6.12
-#   (built, or skipped: never a failed upgrade); purge; the packaged module
-#   in the guest suite's bind scenario on 6.1 and 6.12;
+#   (built, or skipped: never a failed upgrade), and the cloud kernel
+#   booted with its module; purge; the packaged module in the guest
+#   suite's bind scenario on 6.1 and 6.12;
 #   trixie with 7.3 (image and headers, dkms 3.2): the previous version
 #   (built from git) installed, then upgraded to this one: the new module
 #   built, the old conffile gone, dkms archives the in-tree kmem; a guest
@@ -32,6 +33,9 @@ trap 'rm -rf "$priv"' EXIT
 work=$KMM_TOP/build/pkgtest
 mom=memory_hotplug.memmap_on_memory=1
 signer="kmem_mom test MOK"
+# What the bind scenario expects auto to say of the hmem device under
+# KMM_HMAT=dram (an ERE; dots for the spaces that --env cannot carry).
+auto_why='fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device'
 fail=0
 ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$KMM_TOP/dkms.conf")
 
@@ -259,6 +263,15 @@ headers_alone() {
 	return $rc
 }
 
+# rule_overlay ROOT DIR: the package's modprobe.d and udev rules and the
+# rule's helper, as apt installed them in ROOT, in an overlay tree DIR.
+rule_overlay() {
+	mkdir -p "$2/usr/lib/modprobe.d" "$2/usr/lib/udev/rules.d" "$2/usr/lib/kmem_mom"
+	cp "$1/usr/lib/modprobe.d/kmem_mom.conf" "$2/usr/lib/modprobe.d/"
+	cp "$1/usr/lib/udev/rules.d/80-kmem_mom.rules" "$2/usr/lib/udev/rules.d/"
+	cp -a "$1/usr/lib/kmem_mom/." "$2/usr/lib/kmem_mom/"
+}
+
 no_dep_names_it() { ! grep -lE 'kmem_mom|updates/.*kmem\.ko' "$1"/lib/modules/*/modules.dep; }
 
 version_is() { [ "$(chroot "$1" kmem-mom --version)" = "kmem-mom $ver" ]; }
@@ -292,12 +305,9 @@ for kver in "$K61" "$K612"; do
 	rm -rf "$ov"
 	ko=$(module "$root" "$kver")
 	[ -n "$ko" ] || continue
-	mkdir -p "$ov/usr/lib/modules/$kver/updates/dkms" "$ov/usr/lib/modprobe.d" \
-		"$ov/usr/lib/udev/rules.d" "$ov/usr/lib/kmem_mom"
+	mkdir -p "$ov/usr/lib/modules/$kver/updates/dkms"
 	cp "$ko" "$(module "$root" "$kver" kmem)" "$ov/usr/lib/modules/$kver/updates/dkms/"
-	cp "$root/usr/lib/modprobe.d/kmem_mom.conf" "$ov/usr/lib/modprobe.d/"
-	cp "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" "$ov/usr/lib/udev/rules.d/"
-	cp "$root/usr/lib/kmem_mom/kmem_mom-online-held" "$ov/usr/lib/kmem_mom/"
+	rule_overlay "$root" "$ov"
 done
 
 # A kernel upgrade: the newest 6.1 ABI before ours, image and headers in one
@@ -334,6 +344,17 @@ cloud=${K612%-amd64}-cloud-amd64 rt=${K612%-amd64}-rt-amd64
 tap "flavours: apt install linux-headers-$cloud linux-headers-$rt succeeds" \
 	inroot "$root" apt-get install -y -q -t bookworm-backports "linux-headers-$cloud" "linux-headers-$rt"
 check_built "$root" "$cloud" cloud
+# The cloud kernel itself (its headers brought its image): booted from the
+# root, its modules as DKMS left them, the packaged module loaded.
+ovc=$work/overlay-cloud
+rm -rf "$ovc"
+rule_overlay "$root" "$ovc"
+tap "$cloud: booted from the root, the module DKMS built for it passes the bind scenario (tests/guest/bind.sh, hmem)" \
+	env KMM_HMAT=dram "$KMM_TOP/tests/boot-guest.sh" --kernel "$cloud" --device hmem \
+	--script tests/guest/bind.sh --rootfs bookworm --modules "$root" --overlay "$ovc" \
+	--overlay "$helpers" --append "$mom" --env KMM_HMAT=dram \
+	--env "KMM_AUTO_WHY=$auto_why" \
+	--out "$work/guest-cloud"
 tap "rt: skipped, not failed (no CONFIG_DEV_DAX: BUILD_EXCLUSIVE, dkms exit 77)" \
 	rt_skipped "$root" "$rt"
 grep -i 'exclu' "$work/rt.log" | head -n 2 | sed 's/^/# rt: /'
@@ -383,11 +404,9 @@ tap "trixie: dkms $(chroot "$root" dpkg-query -W -f='${Version}' dkms) archived 
 # archive, and the package's rules.
 ovt=$work/overlay-trixie
 rm -rf "$ovt"
-mkdir -p "$ovt/var/lib/dkms/kmem_mom" "$ovt/usr/lib/modprobe.d" "$ovt/usr/lib/udev/rules.d"
+mkdir -p "$ovt/var/lib/dkms/kmem_mom"
 cp -a "$root/var/lib/dkms/kmem_mom/original_module" "$ovt/var/lib/dkms/kmem_mom/"
-cp "$root/usr/lib/modprobe.d/kmem_mom.conf" "$ovt/usr/lib/modprobe.d/"
-cp "$root/usr/lib/udev/rules.d/80-kmem_mom.rules" "$ovt/usr/lib/udev/rules.d/"
-cp -a "$root/usr/lib/kmem_mom" "$ovt/usr/lib/"
+rule_overlay "$root" "$ovt"
 tap "$K73: booted from the tree dkms installed into, the in-tree kmem serves from its archive when kmem_mom cannot load (tests/guest/takeover.sh, hmem)" \
 	"$KMM_TOP/tests/boot-guest.sh" --kernel "$K73" --device hmem \
 	--script tests/guest/takeover.sh --rootfs trixie --modules "$root" \
@@ -415,10 +434,9 @@ for kver in "$K61" "$K612"; do
 		continue
 	fi
 	out=$work/guest-$kver
-	why='fast,.1.00x.DRAM.+:.fast.or.unknown.volatile.memory.->.device'
 	tap "$kver: the packaged module passes the bind scenario (tests/guest/bind.sh, hmem)" \
 		env KMM_HMAT=dram "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" --device hmem \
 		--script tests/guest/bind.sh --rootfs bookworm --overlay "$ov" --overlay "$helpers" \
-		--append "$mom" --env KMM_HMAT=dram --env "KMM_AUTO_WHY=$why" --out "$out"
+		--append "$mom" --env KMM_HMAT=dram --env "KMM_AUTO_WHY=$auto_why" --out "$out"
 done
 exit $fail

@@ -1,16 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# field-image.sh SUITE OUT KERNEL...: the parts of a disk image of a Debian
-# server as a user has one, for the field lane (scripts/field.sh), in the
-# directory OUT: esp.img, an EFI system partition with shim
-# (Microsoft-signed), Debian's signed grub and a four-line grub.cfg;
-# root.img, an ext4 root with systemd, udev, Debian's signed
-# KERNELs (name "-t SUITE-backports" before the ones from backports),
-# their headers, dkms, daxctl, and kmem-mom-dkms and kmem-mom-tools
-# installed by apt from a local repository inside the image (its
-# packages: $KMM_DEBS, by default build/deb from make deb).  DKMS builds and signs the module for
-# each kernel with the MOK key it makes, /var/lib/dkms/mok.pub.
+# field-image.sh SUITE OUT KERNEL... [--later KERNEL...]: the parts of a
+# disk image of a Debian server as a user has one, for the field lane
+# (scripts/field.sh), in the directory OUT: esp.img, an EFI system
+# partition with shim (Microsoft-signed), Debian's signed grub and a
+# four-line grub.cfg; root.img, an ext4 root with systemd, udev, Debian's
+# signed KERNELs (name "-t SUITE-backports" before the ones from
+# backports), their headers, dkms, daxctl, and kmem-mom-dkms and
+# kmem-mom-tools installed by apt from a local repository inside the image
+# (its packages: $KMM_DEBS, by default build/deb from make deb).  DKMS
+# builds and signs the module for each kernel with the MOK key it makes,
+# /var/lib/dkms/mok.pub.  The kernels after --later are not installed:
+# their packages (and whatever else installing them would fetch) go into
+# the local repository, for the machine to install itself, offline.
 # Everything comes from Debian's archive; nothing is mounted (mkfs.ext4 -d,
 # mtools), so it builds wherever mmdebstrap does.
 #
@@ -37,14 +40,24 @@ uuid=$(cat /proc/sys/kernel/random/uuid)
 
 # Linux images and headers, one apt-get per release (-t RELEASE before the
 # kernels from it): apt's -t holds for a whole command line.
-hooks=() group=
+hooks=() group= later=() when=now
 add_group() {
 	[ -n "$group" ] || return 0
-	hooks+=(--customize-hook="chroot \"\$1\" apt-get install -y -qq --no-install-recommends $group")
+	if [ "$when" = now ]; then
+		hooks+=(--customize-hook="chroot \"\$1\" apt-get install -y -qq --no-install-recommends $group")
+	else
+		later+=("$group")
+	fi
 	group=
 }
 while [ $# -gt 0 ]; do
 	case $1 in
+	--later)
+		add_group
+		when=later
+		shift
+		continue
+		;;
 	-t)
 		add_group
 		group="-t ${2:?-t wants a release}"
@@ -82,6 +95,19 @@ kmm_chroot "$root" apt-get update -qq >"$work/apt.log" 2>&1 &&
 	tail -n 40 "$work/apt.log" >&2
 	kmm_die "apt install kmem-mom-dkms kmem-mom-tools failed in the image"
 }
+# The later kernels: what "apt-get install" would download for them here,
+# in the local repository, which the machine's apt-get update has read.
+for group in ${later[@]+"${later[@]}"}; do
+	kmm_chroot "$root" apt-get install -y -q --no-install-recommends --download-only $group >>"$work/apt.log" 2>&1 ||
+		kmm_die "apt-get install --download-only $group failed in the image"
+done
+if [ ${#later[@]} -gt 0 ]; then
+	mv "$root"/var/cache/apt/archives/*.deb "$repo/"
+	(cd "$repo" && dpkg-scanpackages -m . >Packages 2>/dev/null)
+	kmm_chroot "$root" apt-get update -qq >>"$work/apt.log" 2>&1 ||
+		kmm_die "apt-get update (the local repository with the later kernels) failed in the image"
+	ls "$repo" >&2
+fi
 cp "$work/apt.log" "$out/apt.log"
 
 # The system: root file system, name.

@@ -16,7 +16,10 @@
 #             serves, and one log line says how to enroll the key.
 # and on 7.3, large: enrolled, 512 GiB (4096 blocks) with online=movable
 # in /etc/modprobe.d from the first boot: the package's udev rule onlines
-# them through a systemd unit, past udev's 180 s limit on an event.
+# them through a systemd unit, past udev's 180 s limit on an event;
+# and newkernel: Debian 13 on its own 6.12, enrolled, installs 7.3 from
+# backports itself (apt, from the image's local repository), DKMS builds
+# and signs kmem_mom for it, and the reboot into 7.3 gets it serving.
 # TAP, one line per boot case with the guest's rounds beneath it; then
 # "N passed, N failed".  The summary (commit, kernels, each case, the log
 # lines that prove it) goes to build/field/summary.md; results/field/
@@ -51,11 +54,12 @@ export KMM_DEBS=$out/deb
 rm -rf "$KMM_DEBS"
 cp -a "$priv/kmem_mom/build/deb" "$KMM_DEBS"
 
-# image SUITE KERNEL...: the image parts for SUITE with those kernels (as
-# field-image.sh takes them), made once per packages, kernels and recipe.
+# image NAME SUITE KERNEL...: the image parts for SUITE with those kernels
+# (as field-image.sh takes them), made once per packages, kernels and
+# recipe, kept as NAME.
 image() {
-	local suite=$1 key dir deb
-	shift
+	local name=$1 suite=$2 key dir deb
+	shift 2
 	# The packages' contents (their archives carry build times).
 	key=$({
 		echo "$suite $*"
@@ -64,15 +68,15 @@ image() {
 		done
 		md5sum <"$KMM_TOP/scripts/field-image.sh"
 	} | md5sum | cut -c1-12)
-	dir=$imgs/$suite-$key
+	dir=$imgs/$name-$key
 	if [ ! -f "$dir/uuid" ]; then
 		rm -rf "$dir"
-		"$KMM_TOP/scripts/field-image.sh" "$suite" "$dir" "$@" >"$out/image-$suite.log" 2>&1 || {
-			tail -n 30 "$out/image-$suite.log" >&2
+		"$KMM_TOP/scripts/field-image.sh" "$suite" "$dir" "$@" >"$out/image-$name.log" 2>&1 || {
+			tail -n 30 "$out/image-$name.log" >&2
 			return 1
 		}
 		# Images of older packages go.
-		find "$imgs" -mindepth 1 -maxdepth 1 -name "$suite-*" ! -name "$suite-$key" -exec rm -rf {} +
+		find "$imgs" -mindepth 1 -maxdepth 1 -name "$name-*" ! -name "$name-$key" -exec rm -rf {} +
 	fi
 	echo "$dir"
 }
@@ -97,8 +101,12 @@ disk() {
 	} >"$cmds"
 	debugfs -w -f "$cmds" "$dir/root.img" >"$dir/debugfs.log" 2>&1 || return 1
 	cp "$img/esp.img" "$dir/esp.img"
-	printf '%s\n' "set kmm_kernel=$kver" \
-		"set kmm_cmdline=\"console=ttyS0,115200 nokaslr memmap=${dev_gib}G%$((boot_gib + 3))G-1+0xefffffff memory_hotplug.memmap_on_memory=1 panic_on_warn=1 oops=panic kmm.case=$case\"" \
+	# newkernel boots what grub's default would (/vmlinuz: the newest
+	# kernel installed), and is told the kernel it is to install.
+	local pin=$kver next=
+	[ "$case" = newkernel ] && pin= next=" kmm.next=$K73"
+	printf '%s\n' "set kmm_kernel=$pin" \
+		"set kmm_cmdline=\"console=ttyS0,115200 nokaslr memmap=${dev_gib}G%$((boot_gib + 3))G-1+0xefffffff memory_hotplug.memmap_on_memory=1 panic_on_warn=1 oops=panic kmm.case=$case$next\"" \
 		"search --no-floppy --fs-uuid --set=root $(cat "$img/uuid")" \
 		"source (\$root)/boot/grub/grub.cfg" >"$dir/grub.cfg"
 	mcopy -o -i "$dir/esp.img" "$dir/grub.cfg" ::/EFI/BOOT/grub.cfg &&
@@ -119,7 +127,7 @@ EOT
 # boot IMG NAME KVER CASE ROUNDS: one machine, from power-on to power-off.
 # Its device: 4 GiB, or 512 GiB (large), sparse on the host.
 boot() {
-	local img=$1 name=$2 kver=$3 case=$4 rounds=$5 dir=$out/$2 rc=0 exits bad
+	local img=$1 name=$2 kver=$3 case=$4 rounds=$5 dir=$out/$2 rc=0 exits bad limit
 	dev_gib=4
 	[ "$case" = large ] && dev_gib=512
 	rm -rf "$dir"
@@ -137,7 +145,10 @@ boot() {
 	else
 		cp "$ovmf/OVMF_VARS_4M.ms.fd" "$dir/vars.fd"
 	fi
-	timeout --kill-after=10 $((dev_gib > 4 ? 7200 : 1800)) qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
+	limit=1800
+	[ "$case" = newkernel ] && limit=5400
+	[ "$case" = large ] && limit=7200
+	timeout --kill-after=10 $limit qemu-system-x86_64 -accel tcg -cpu max -smp 2 \
 		-machine "q35,smm=on,max-ram-below-4g=1G" -global ICH9-LPC.disable_s3=1 \
 		-global driver=cfi.pflash01,property=secure,value=on \
 		-drive "if=pflash,format=raw,unit=0,file=$ovmf/OVMF_CODE_4M.secboot.fd,readonly=on" \
@@ -177,7 +188,7 @@ done
 for k in T612 "$K73"; do
 	cases+=("trixie|$k|enrolled|2" "trixie|$k|rejected|1")
 done
-cases+=("trixie|$K73|large|1")
+cases+=("trixie|$K73|large|1" "trixie612|T612|newkernel|2")
 
 # KMM_FIELD_CASES=REGEX: only the cases whose "suite|kernel|case" matches.
 if [ -n "${KMM_FIELD_CASES:-}" ]; then
@@ -191,17 +202,23 @@ fi
 echo "TAP version 13"
 echo "1..${#cases[@]}"
 pass=0 fail=0
-bookworm= trixie=
-if [[ "${cases[*]}" == *bookworm* ]]; then
-	bookworm=$(image bookworm "$K61" -t bookworm-backports "$K612") || bookworm=
+bookworm= trixie= trixie612=
+if [[ "${cases[*]}" == *bookworm\|* ]]; then
+	bookworm=$(image bookworm bookworm "$K61" -t bookworm-backports "$K612") || bookworm=
 fi
-if [[ "${cases[*]}" == *trixie* ]]; then
-	trixie=$(image trixie amd64 -t trixie-backports "$K73") || trixie=
+if [[ "${cases[*]}" == *trixie\|* ]]; then
+	trixie=$(image trixie trixie amd64 -t trixie-backports "$K73") || trixie=
+fi
+# Debian 13 on its own 6.12, with 7.3 in its local repository.
+if [[ "${cases[*]}" == *trixie612\|* ]]; then
+	trixie612=$(image trixie612 trixie amd64 --later -t trixie-backports "$K73") || trixie612=
 fi
 # Debian 13's own 6.12: the one its linux-image-amd64 brought.
 t612=
-[ -z "$trixie" ] || t612=$(debugfs -R 'ls -p /boot' "$trixie/root.img" 2>/dev/null |
-	awk -F/ '$6 ~ /^vmlinuz-6\.12\./ { sub(/^vmlinuz-/, "", $6); print $6; exit }')
+for i in "$trixie" "$trixie612"; do
+	[ -n "$t612" ] || [ -z "$i" ] || t612=$(debugfs -R 'ls -p /boot' "$i/root.img" 2>/dev/null |
+		awk -F/ '$6 ~ /^vmlinuz-6\.12\./ { sub(/^vmlinuz-/, "", $6); print $6; exit }')
+done
 summary=$out/summary.md
 {
 	echo "# The field lane (make field)"
@@ -228,7 +245,9 @@ for c in "${cases[@]}"; do
 		fail=$((fail + 1)) result=FAILED
 	fi
 	t=$out/$name/tap.txt
-	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$case" "$kver" \
+	shown=$kver
+	[ "$case" = newkernel ] && shown="$kver, then $K73"
+	printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$case" "$shown" \
 		"$(grep -q '^ok .* - Secure Boot is on' "$t" && echo on || echo '?')" \
 		"$([ "$case" = rejected ] && echo 'not enrolled' || echo enrolled)" \
 		"$(sed -n 's/^# driver: //p' "$t" | head -n 1)" "$result" \

@@ -10,7 +10,9 @@
 #
 # --modules ROOT: the kernel's modules from ROOT's module tree (a root that
 # apt and DKMS installed into, with whatever DKMS moved away or added in
-# updates/), not from the fetched image; built afresh for the run.
+# updates/), not from the fetched image; built afresh for the run.  A
+# kernel the suite does not fetch (a flavour such as -cloud) boots from
+# ROOT's /boot when ROOT has it installed.
 #
 # DEVICE is one of the recipe_* functions below: none, hmem, hmem-twoinit,
 # hmem-hmat-overflow, pmem, multi, pair, pair-nodes, nvdimm, nvdimm-nonuma,
@@ -100,8 +102,11 @@ rootfs=$KMM_STATE/rootfs/$rootfs_suite.cpio
 # ---------------------------------------------------------------------------
 # Guest kernel image.  6.x packages ship boot/vmlinuz-* and lib/modules/;
 # 7.x ships everything under usr/lib/modules/<kver>/.
-img=$KMM_STATE/images/$kver
-[ -f "$img/.kmm-ready" ] || kmm_die "$img missing: run scripts/kernels.sh"
+img=$KMM_STATE/images/$kver ready=$KMM_STATE/images/$kver/.kmm-ready
+if [ ! -f "$ready" ] && [ -n "$mods_root" ] && [ -f "$mods_root/boot/vmlinuz-$kver" ]; then
+	img=$mods_root ready=$mods_root/boot/vmlinuz-$kver
+fi
+[ -f "$ready" ] || kmm_die "$img missing: run scripts/kernels.sh"
 vmlinuz= moddir=
 for f in "$img/boot/vmlinuz-$kver" "$img/usr/lib/modules/$kver/vmlinuz" \
 	"$img/lib/modules/$kver/vmlinuz"; do
@@ -375,7 +380,7 @@ MOD_GLOBS='cxl_*'
 # The key changes when the image is re-fetched or the recipe above changes.
 modkey() {
 	printf '%s\n' "$MOD_DIRS" "$MOD_NAMES" "$MOD_GLOBS" "$moddir"
-	stat -c '%n %s %Y %i' "$img/.kmm-ready" "$vmlinuz" "$moddir/modules.order"
+	stat -c '%n %s %Y %i' "$ready" "$vmlinuz" "$moddir/modules.order"
 }
 
 build_guestmods() {

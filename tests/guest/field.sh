@@ -17,6 +17,11 @@
 #       online=movable in /etc/modprobe.d from the start: the udev rule's
 #       helper onlines them all in a systemd unit of its own, which no
 #       udev time limit ends, and the device is given back.
+#   kmm.case=newkernel  enrolled, on a kernel that is not the newest the
+#       machine will have: round 1 installs kmm.next= with apt (from the
+#       image's local repository: the machine is offline), DKMS builds and
+#       signs kmem_mom for it, /vmlinuz follows; round 2 is that kernel,
+#       booted as grub's default, with kmem_mom serving.
 # Each round is its own TAP stream on the second serial port; the last
 # one powers the machine off.
 set -euo pipefail
@@ -30,8 +35,9 @@ mkdir -p "$state"
 case=$(sed -n 's/.*kmm\.case=\([a-z]*\).*/\1/p' /proc/cmdline)
 round=$(($(cat "$state/round" 2>/dev/null || echo 0) + 1))
 echo "$round" >"$state/round"
+next=$(sed -n 's/.*kmm\.next=\([^ ]*\).*/\1/p' /proc/cmdline)
 rounds=1
-[ "$case" = enrolled ] && rounds=2
+case $case in enrolled | newkernel) rounds=2 ;; esac
 
 # finish: the kernel's own words on Secure Boot, keys and kmem (for the
 # lane's summary) and this round's verdict; then the next boot, or the end.
@@ -67,6 +73,7 @@ case $case in
 enrolled) tap_plan $((plan + 9)) ;;
 rejected) tap_plan $((plan + 7)) ;;
 large) tap_plan $((plan + 11)) ;;
+newkernel) tap_plan $((plan + (round == 1 ? 10 : 6))) ;;
 *) tap_plan 1 && bail_out "no kmm.case= on the command line" ;;
 esac
 diag "case $case, round $round of $rounds: $(uname -r), systemd $(systemctl --version | head -n 1 | cut -d' ' -f2)," \
@@ -139,6 +146,33 @@ fi
 check_eq "kmem_mom's signature was accepted (taint O, not E)" O "$(module_taint kmem_mom)"
 check_eq "kmem_mom put the memmap of all $blocks blocks on the device" "$blocks" \
 	"$(mom_attr "$dev" memmap_device_blocks)"
+
+if [ "$case" = newkernel ]; then
+	if [ "$round" = 2 ]; then
+		check_eq "booted the kernel it installed, grub's default" "$next" "$(uname -r)"
+		check_eq "sysfs: onlined_by_kernel_blocks (the policy's zones, 7.3)" "0 $blocks 0 $blocks" \
+			"$(dax_zones "$dev") $(mom_attr "$dev" onlined_by_kernel_blocks)"
+		finish
+	fi
+	test -n "$next" || bail_out "newkernel: no kmm.next= on the command line"
+	ver=$(dpkg-query -W -f='${Version}' kmem-mom-dkms)
+	# Offline: apt reads only the local repository, which holds what it
+	# would have downloaded from the archive.
+	local_apt=(-o Dir::Etc::SourceList=/etc/apt/sources.list.d/kmem-mom.list -o Dir::Etc::SourceParts=/nonexistent)
+	check "apt-get update (the local repository)" apt-get "${local_apt[@]}" update -q
+	check "apt-get install linux-image-$next linux-headers-$next" \
+		bash -c "apt-get ${local_apt[*]} install -y -q linux-image-$next linux-headers-$next >/var/lib/kmm-field/apt.log 2>&1 ||
+			{ tail -n 30 /var/lib/kmm-field/apt.log; false; }"
+	grep -iE 'dkms|signing|kmem_mom' /var/lib/kmm-field/apt.log | head -n 12 | sed 's/^/# apt: /' || true
+	check "DKMS built and installed kmem_mom $ver for $next (dkms status)" \
+		bash -c "dkms status kmem_mom | grep -q '^kmem_mom/${ver%%-*}, $next, x86_64: installed'"
+	check_eq "and signed it with the enrolled key (modinfo signer)" \
+		"$(openssl x509 -inform DER -in /var/lib/dkms/mok.pub -noout -subject -nameopt multiline | sed -n 's/^ *commonName *= //p')" \
+		"$(modinfo -k "$next" -F signer kmem_mom)"
+	check_eq "/vmlinuz is now $next's" "/boot/vmlinuz-$next" "$(readlink -f /vmlinuz)"
+	check "its initramfs exists" test -s "/boot/initrd.img-$next"
+	finish
+fi
 check_eq "node 1's present - managed pages are that memmap" "$((blocks * $(memblock_bytes) / 4096 * 64 / 4096))" \
 	"$(node_unmanaged_pages 1)"
 zones=$(dax_zones "$dev")
