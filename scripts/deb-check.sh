@@ -374,7 +374,9 @@ rm -rf "$root"
 root=$(new_root trixie) || { echo "not ok - trixie root"; exit 1; }
 inroot "$root" apt-get update -qq >/dev/null 2>&1
 old_pkgs=
-if tap "the previous version's packages build (${prev:+git: ${prev:0:12}^}${prev:-no git history: this tree as 0.0.0})" old_debs; then
+from="no git history: this tree as 0.0.0"
+[ -z "$prev" ] || from="git: ${prev:0:12}^"
+if tap "the previous version's packages build ($from)" old_debs; then
 	old_pkgs="/src/old/$(basename "$debs"/old/kmem-mom-dkms_*.deb) /src/old/$(basename "$debs"/old/kmem-mom-tools_*_amd64.deb)"
 	old_ver=$(dpkg-deb -f "$debs"/old/kmem-mom-dkms_*.deb Version)
 	tap "trixie: apt install kmem-mom $old_ver" inroot "$root" apt-get install -y -q $old_pkgs
