@@ -55,6 +55,8 @@ run_stage() { # run_stage NAME CMD...
 start_stage() {
 	local name=$1
 	shift
+	# A verdict is this run's or none: never the last run's.
+	rm -f "$logdir/$name.rc"
 	(
 		s=$(date +%s)
 		"$@" >"$logdir/$name.log" 2>&1
@@ -62,8 +64,13 @@ start_stage() {
 	) &
 }
 finish_stage() {
+	local rc=255 secs='?'
 	wait
-	read -r rc secs <"$logdir/$1.rc"
+	if [ -f "$logdir/$1.rc" ]; then
+		read -r rc secs <"$logdir/$1.rc"
+	else
+		echo "the $1 stage left no exit status" >>"$logdir/$1.log"
+	fi
 	report "$1" "$rc" "$secs"
 }
 

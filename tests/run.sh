@@ -341,10 +341,14 @@ md_rows() { # md_rows TAG TAPFILE: the TAG lines as table rows
 	grep "^# $1|" "$2" | cut -d'|' -f2- |
 		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' || true
 }
-add_policy_rows() { # add_policy_rows TAPFILE NAME
+# add_policy_rows TAPFILE NAME RC: a failed run's rows say so in their
+# last column, whatever the guest thought of them.
+add_policy_rows() {
 	local t=$ptable
 	[[ "$2" == size-* ]] && t=$stable
-	md_rows policy "$1" >>"$t"
+	md_rows policy "$1" | if [ "$3" = 0 ]; then cat; else
+		sed "s/| \([^|]*\) |\$/| FAILED run (rc $3): \1 |/"
+	fi >>"$t"
 	md_rows tables "$1" >>"$ttable"
 }
 
@@ -378,16 +382,36 @@ launch() {
 	running=$(jobs -rp | wc -l)
 }
 
-# flush: print every finished run not yet printed, in launch order.
+# fail_job KVER NAME OUT REASON: a guest of the plan that cannot run; it
+# is reported in its turn as "not ok" with REASON.
+fail_job() {
+	mkdir -p "${3%/*}"
+	: >"$3.tap"
+	printf '%s\n' "$4" >"$3.err"
+	echo 0 >"$3.secs"
+	echo 1 >"$3.rc"
+	job_kver[launched]=$1 job_name[launched]=$2 job_out[launched]=$3
+	launched=$((launched + 1))
+}
+
+# flush [final]: print every finished run not yet printed, in launch order.
+# final (after the last wait): a run that left no rc (its subshell killed,
+# a full disk) is a failure, not a gap.
 flush() {
 	local out rc retry
 	while [ "$printed" -lt "$launched" ]; do
 		out=${job_out[printed]}
-		[ -f "$out.rc" ] || return 0
+		if [ ! -f "$out.rc" ]; then
+			[ "${1:-}" = final ] || return 0
+			echo "the run left no exit status (killed, or its files could not be written)" >>"$out.err"
+			echo 255 >"$out.rc"
+			[ -f "$out.secs" ] || echo '?' >"$out.secs"
+			touch "$out.tap"
+		fi
 		rc=$(cat "$out.rc")
 		n=$((n + 1))
 		add_rows "${job_kver[printed]}" "${job_name[printed]}" "$out.tap" "$rc"
-		add_policy_rows "$out.tap" "${job_name[printed]}"
+		add_policy_rows "$out.tap" "${job_name[printed]}" "$rc"
 		sed 's/^/    /' "$out.tap"
 		retry=
 		grep -q '^# kmm-boot-retry' "$out.tap" && retry="; booted twice, the first boot died before /init"
@@ -403,64 +427,96 @@ flush() {
 	done
 }
 
-if [ -n "$list" ]; then
-	stage() { :; }
-	launch() { echo "$1 $2"; }
-	flush() { :; }
-else
-	echo "TAP version 13"
-fi
+# The plan: every guest run of this invocation, decided before anything
+# runs ("KVER|SCENARIO" entries); "1..N" comes first and every one of them
+# ends as ok or not ok.
+plan=()
 for kver in "${kernels[@]}"; do
-	mkdir -p "$KMM_TOP/build/$kver/guest"
-	staged=
-	for v in std fi; do
-		if stage "$kver" $v; then
-			staged+=" $v"
-		else
-			n=$((n + 1)) fail=$((fail + 1))
-			echo "not ok $n - install kmem_mom ($v) for $kver"
-			sed 's/^/# /' "$KMM_TOP/build/$kver/install-$v.log" | tail -n 20
-		fi
-	done
 	for sc in "${scenarios[@]}"; do
 		IFS='|' read -r name script device append opts <<<"$sc"
 		if [ ${#only[@]} -gt 0 ] && ! printf '%s\n' "${only[@]}" | grep -qx "$name"; then
 			continue
 		fi
-		v=std rootfs=$(kmm_rootfs_for "$kver") sets=check timeout=300 envs=() more=() turn=()
+		sets=check
 		for o in $opts; do
 			case $o in
-			fi) v=fi ;;
 			min=*) kmm_kver_at_least "$kver" "${o#min=}" || continue 2 ;;
 			series=*) [[ "$kver" == "${o#series=}".* ]] || continue 2 ;;
 			sets=*) sets=${o#sets=} ;;
-			env=*) envs+=("${o#env=}") ;;
-			timeout=*) timeout=${o#timeout=} ;;
-			kselftest) more+=(--overlay "$(kselftest "$kver")") || continue 2 ;;
-			large) turn=(flock "$KMM_STATE/large-guest.lock") ;;
-			injected) more+=(--allow-injected-failures) ;;
 			esac
 		done
-		[ "$set" != debug ] || timeout=$((timeout * 5))
 		[[ ",$sets," == *",$set,"* ]] || continue
-		[[ " $staged " == *" $v "* ]] || continue
-		genv=()
-		for e in ${envs[@]+"${envs[@]}"}; do
-			genv+=(--env "$e")
-		done
-		launch "$kver" "$name" "$KMM_TOP/build/$kver/guest/$name" \
-			${turn[@]+"${turn[@]}"} env ${envs[@]+"${envs[@]}"} "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
-			--device "$device" --script "$script" --rootfs "$rootfs" \
-			--overlay "$KMM_TOP/build/$kver/overlay-$v" --overlay "$helpers" ${more[@]+"${more[@]}"} \
-			--append "$append" ${genv[@]+"${genv[@]}"} --timeout "$timeout" \
-			--out "$KMM_TOP/build/$kver/guest/$name"
-		flush
+		plan+=("$kver|$sc")
 	done
 done
-[ -z "$list" ] || exit 0
+if [ -n "$list" ]; then
+	for p in ${plan[@]+"${plan[@]}"}; do
+		IFS='|' read -r kver name _ <<<"$p"
+		echo "$kver $name"
+	done
+	exit 0
+fi
+echo "TAP version 13"
+echo "1..${#plan[@]}"
+
+staged_for= staged=
+for p in ${plan[@]+"${plan[@]}"}; do
+	IFS='|' read -r kver name script device append opts <<<"$p"
+	out=$KMM_TOP/build/$kver/guest/$name
+	mkdir -p "$KMM_TOP/build/$kver/guest"
+	if [ "$staged_for" != "$kver" ]; then
+		staged_for=$kver staged=
+		for v in std fi; do
+			if stage "$kver" $v; then
+				staged+=" $v"
+			else
+				echo "# install kmem_mom ($v) for $kver failed; its guests fail:"
+				sed 's/^/# /' "$KMM_TOP/build/$kver/install-$v.log" | tail -n 20
+			fi
+		done
+	fi
+	v=std rootfs=$(kmm_rootfs_for "$kver") timeout=300 envs=() more=() turn=() why=
+	for o in $opts; do
+		case $o in
+		fi) v=fi ;;
+		env=*) envs+=("${o#env=}") ;;
+		timeout=*) timeout=${o#timeout=} ;;
+		kselftest)
+			if ks=$(kselftest "$kver"); then
+				more+=(--overlay "$ks")
+			else
+				why="the memory-hotplug selftest of $kver's series could not be fetched (linux-source)"
+			fi
+			;;
+		large) turn=(flock "$KMM_STATE/large-guest.lock") ;;
+		injected) more+=(--allow-injected-failures) ;;
+		esac
+	done
+	[ "$set" != debug ] || timeout=$((timeout * 5))
+	[[ " $staged " == *" $v "* ]] || why="kmem_mom ($v) could not be installed for $kver (see above)"
+	if [ -n "$why" ]; then
+		fail_job "$kver" "$name" "$out" "$why"
+		flush
+		continue
+	fi
+	genv=()
+	for e in ${envs[@]+"${envs[@]}"}; do
+		genv+=(--env "$e")
+	done
+	launch "$kver" "$name" "$out" \
+		${turn[@]+"${turn[@]}"} env ${envs[@]+"${envs[@]}"} "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
+		--device "$device" --script "$script" --rootfs "$rootfs" \
+		--overlay "$KMM_TOP/build/$kver/overlay-$v" --overlay "$helpers" ${more[@]+"${more[@]}"} \
+		--append "$append" ${genv[@]+"${genv[@]}"} --timeout "$timeout" \
+		--out "$out"
+	flush
+done
 wait
-flush
-echo "1..$n"
+flush final
+[ "$n" = "${#plan[@]}" ] || {
+	echo "not ok $((n + 1)) - the plan named ${#plan[@]} guest runs, $n were reported"
+	fail=$((fail + 1))
+}
 # print_table TITLE FILE: a table with rows (more than its two header
 # lines) as TAP comments.
 print_table() {
