@@ -85,7 +85,7 @@ bind_one() {
 	# first add: then the fallback says so.
 	if [ "$place" = ram ] && [[ $why == *"-> device" ]]; then
 		check "$t the kernel refused the device: the fallback says so" \
-			test "$(mom_attr_or "$dev" memmap_fallback_reason)" != none
+			reason_given "$dev" memmap_fallback_reason
 	fi
 	if [ "$place" = ram ]; then
 		check_eq "$t sysfs: ram/device blocks" "$n/0" \

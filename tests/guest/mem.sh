@@ -258,6 +258,13 @@ check_busy() {
 mom_attr() { cat "/sys/bus/dax/devices/$1/kmem_mom/$2"; }
 # The same, "?" where the file is missing (a failed check, not an abort).
 mom_attr_or() { cat "/sys/bus/dax/devices/$1/kmem_mom/$2" 2>/dev/null || echo '?'; }
+# reason_given DEV ATTR: the attribute exists and gives a reason ("none"
+# or a missing file fails).
+reason_given() {
+	local r
+	r=$(mom_attr_or "$1" "$2")
+	[ -n "$r" ] && [ "$r" != none ] && [ "$r" != '?' ]
+}
 
 # Expected memmap bytes for BLOCKS blocks of this guest's block size.
 memmap_bytes() { echo $(($1 * $(memblock_bytes) / 4096 * 64)); }

@@ -252,7 +252,7 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 			check_eq "$t sysfs: device/ram/hotplug blocks" "0/$n/0" "$sysfs"
 		fi
 		if [ "$place" = fallback ]; then
-			check "$t the fallback is explained" test "$(mom_attr_or "$dev" memmap_fallback_reason)" != none
+			check "$t the fallback is explained" reason_given "$dev" memmap_fallback_reason
 		fi
 		if [ "$place" = auto ]; then
 			check_eq "$t memmap_policy" auto "$(mom_attr_or "$dev" memmap_policy)"
