@@ -24,7 +24,8 @@ runs=$out/runs.tsv
 mkdir -p "$out"
 
 # What each debug option prints, as console regexes, in the column order of
-# runs.tsv.  kmemleak is counted from the guest's own scan in its TAP.  A
+# runs.tsv, counted over both consoles of a guest booted twice (a first
+# boot that died before /init is retried, not forgotten).  kmemleak is counted from the guest's own scan in its TAP.  A
 # failed offline's "page dumped because: unmovable page" is the kernel's
 # report of a busy block, not a DEBUG_VM one (those name the VM_ check).
 kinds=(KASAN lockdep DEBUG_VM "list debugging" KFENCE "sleeping in atomic context"
@@ -53,7 +54,8 @@ sed -n 's/^\(not ok\|ok\) [0-9]* - [^ ]* \([^ ]*\)\( (\([0-9]*\) s.*)\)\{0,1\}$/
 		row+="	$(tr -d '\r' <"$guests/$name/tap.log" 2>/dev/null |
 			awk '/^# kmemleak: [0-9]+ unreferenced/ { s += $3 } END { print s + 0 }')"
 		for re in "${regexes[@]}"; do
-			row+="	$(tr -d '\r' <"$guests/$name/console.log" 2>/dev/null | grep -cE "$re")"
+			row+="	$(cat "$guests/$name/console.boot1.log" "$guests/$name/console.log" 2>/dev/null |
+				tr -d '\r' | grep -cE "$re")"
 		done
 		awk -F'\t' -v n="$name" '$1 != n' "$runs" >"$runs.new"
 		echo "$row" >>"$runs.new"

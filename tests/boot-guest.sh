@@ -515,6 +515,9 @@ export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LC_ALL=C
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# The kernel's boot is over: from here on, anything that dies is a failure
+# of the run (tests/boot-guest.sh retries a boot only before this line).
+echo "kmm-init: start"
 mkdir -p /dev/pts /dev/shm
 # devtmpfs hides the rootfs's /dev links; bash's <(...) needs /dev/fd.
 ln -sfn /proc/self/fd /dev/fd
@@ -611,8 +614,9 @@ echo >>"$out/qemu.cmd"
 # left to use up the whole time-out.  KMM_BOOT_LIMIT overrides it.
 boot_limit=${KMM_BOOT_LIMIT:-$((timeout / 4 > 300 ? timeout / 4 : 300))}
 
-# reached_init: the guest's /init has started (its first console line).
-reached_init() { grep -q '^kmm-init: running' "$out/console.log" 2>/dev/null; }
+# reached_init: the guest's /init has started (its first console line);
+# its udevd, kmemleak's first scan and the test come after it.
+reached_init() { grep -q '^kmm-init: start' "$out/console.log" 2>/dev/null; }
 
 # watch_boot PID: stop the guest (PID: its timeout(1)) if /init has not
 # started within boot_limit seconds.
@@ -641,10 +645,12 @@ boot() {
 	wait "$wpid" 2>/dev/null || true
 }
 boot
-# A guest that died before /init started the test ran none of our code: no
-# module of ours is loaded and no test has begun (seen: an int3 oops in
-# early timekeeping on 7.3 under TCG, a code-patching race of the
-# emulator).  Boot it once more and say so; anything after /init counts.
+# A guest that died before /init started ran none of our code: no process
+# of ours, no module of ours, no test (seen: an int3 oops in early
+# timekeeping on 7.3 under TCG, a code-patching race of the emulator).
+# Boot it once more and say so; its console is kept (console.boot1.log),
+# and what the kernel complained of there is printed with the verdict.
+# Anything from /init's first line on counts.
 retried=
 if ! reached_init; then
 	retried=$(grep -m1 -E 'BUG:|Oops|Kernel panic|WARNING:' "$out/console.log" 2>/dev/null |
@@ -714,8 +720,11 @@ elif [ "${exit_line##* }" != 0 ]; then
 	fail=1
 fi
 
-[ -z "$retried" ] ||
+if [ -n "$retried" ]; then
 	echo "# kmm-boot-retry: the first boot died before /init ($retried); see console.boot1.log"
+	tr -d '\r' <"$out/console.boot1.log" 2>/dev/null | grep -E "$bad" | head -n 5 |
+		sed 's/^/# kmm-boot1: /' || true
+fi
 tr -d '\r' <"$out/tap.log"
 kmm_log "$kver/$device: cpio $(elapsed "$t0" "$t1")s, guest $(elapsed "$t1" "$t2")s wall" \
 	"-> $([ $fail = 0 ] && echo PASS || echo FAIL)"
