@@ -68,7 +68,14 @@ fi
 check_eq "$dev is in devdax mode" device_dax "$(dax_driver "$dev")"
 snapshot /tmp/end
 diag "drift after $done_cycles cycles: $(drift /tmp/base /tmp/end)"
-check_drift /tmp/base /tmp/end 1024
+# Unreclaimable slab after the cycles, against the boot: measured -148 to
+# +328 kB (10 and 200 cycles on 6.1, 6.12 and 7.3: 8 runs, cycles-short
+# logs and results/stress/summary.md), so twice that, +-656 kB; a KASAN
+# kernel's quarantine holds freed objects for a while: its bound stays
+# 1024 kB until the debug lane's runs measure it.
+drift_kb=656
+[ "$(kasan_shadow_kb 1)" = 0 ] || drift_kb=1024
+check_drift /tmp/base /tmp/end $drift_kb
 if [ "$cycles" -ge 50 ]; then
 	within "unreclaimable slab from cycle $warm to $done_cycles (kB)" \
 		$(($(cat /tmp/end/sunreclaim) - $(cat /tmp/warm/sunreclaim))) -512 512

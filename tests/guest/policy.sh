@@ -316,7 +316,9 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 		check_eq "$t node$node memory blocks are gone" "$blocks0" "$(node_memblocks "$node")"
 		check "$t /proc/iomem as before" diff -u /tmp/iomem.0 /proc/iomem
 		# More coming back than was spent is others' memory, not a leak.
-		check_spent "$t DRAM back, nothing kept (kB still spent)" "$d0" -4096 $((slack_kb - 1))
+		# Below zero: freed caches of others. Measured -1260 kB at least over
+		# 168 give-backs (1 to 512 GiB, 6.1 to 7.3), so -2048.
+		check_spent "$t DRAM back, nothing kept (kB still spent)" "$d0" -2048 $((slack_kb - 1))
 		modprobe -r kmem_mom kmem 2>/dev/null || true
 		check "$t driver unloaded" bash -c '! grep -qE "^(kmem|kmem_mom) " /proc/modules'
 	else
