@@ -19,7 +19,8 @@ set -euo pipefail
 cycles=${KMM_CYCLES:-200}
 param=/sys/module/kmem_mom/parameters/memmap_on_memory
 
-tap_plan 10
+# The slab trend from the warm-up on needs 50 cycles or more.
+tap_plan $((cycles >= 50 ? 10 : 9))
 stress_start hmem
 blocks=$(dax_fit_memblocks "$dev")
 
@@ -77,10 +78,10 @@ drift_kb=656
 [ "$(kasan_shadow_kb 1)" = 0 ] || drift_kb=1024
 check_drift /tmp/base /tmp/end $drift_kb
 if [ "$cycles" -ge 50 ]; then
+	# From the warm-up on: measured 132 to 256 kB (200 cycles, 6.1, 6.12,
+	# 7.3, results/stress), so twice the largest, +-512 kB.
 	within "unreclaimable slab from cycle $warm to $done_cycles (kB)" \
 		$(($(cat /tmp/end/sunreclaim) - $(cat /tmp/warm/sunreclaim))) -512 512
-else
-	skip "unreclaimable slab trend" "needs 50 cycles or more, ran $cycles"
 fi
 check "modprobe -r kmem_mom" modprobe -r kmem_mom
 summary cycles "$done_cycles" - "$(drift /tmp/base /tmp/end)"
