@@ -365,7 +365,7 @@ setup_cxl() {
 #   cxl [tool|sysfs]			one name; see setup_cxl
 # Diagnostics go to stderr so "dev=$(setup_device hmem)" stays clean.
 setup_device() {
-	local dev json res r names=() big
+	local dev json res r names=() big mods
 	case "$1" in
 	hmem | hmem-twoinit)
 		modprobe -a dax_hmem device_dax >&2 || return 1
@@ -376,7 +376,18 @@ setup_device() {
 		dev=dax0.0
 		;;
 	pmem)
-		modprobe -a nd_e820 nd_pmem dax_pmem device_dax >&2 || return 1
+		# Large (KMM_DEV_GIB): no nd_pmem.  On a legacy (e820) region it
+		# maps the raw namespace with struct pages for all of it, in RAM
+		# (8 GiB for 512 GiB, more than a guest holding its device's
+		# memmap has), until the namespace becomes devdax, which needs
+		# only dax_pmem; coldplug_without_driver keeps udev from loading
+		# it too.
+		mods=(nd_e820 nd_pmem dax_pmem device_dax)
+		if [ "${KMM_DEV_GIB:-1}" -gt 1 ]; then
+			echo "blacklist nd_pmem" >/etc/modprobe.d/kmm-pmem.conf
+			mods=(nd_e820 dax_pmem device_dax)
+		fi
+		modprobe -a "${mods[@]}" >&2 || return 1
 		wait_for /sys/bus/nd/devices/namespace0.0 || {
 			echo "setup_device: no namespace0.0 after modprobe nd_e820" >&2
 			return 1

@@ -168,6 +168,8 @@ coldplug_without_driver() {
 
 	mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
 	printf 'install kmem /bin/true\nblacklist kmem_mom\n' >$mdir/kmm-case.conf
+	# A large pmem device goes to devdax without nd_pmem (setup_device).
+	[ "$1" != pmem ] || [ "${KMM_DEV_GIB:-1}" -le 1 ] || echo "blacklist nd_pmem" >>$mdir/kmm-case.conf
 	udev_restart >/dev/null
 	udevadm trigger --action=add >/dev/null
 	udev_settle
