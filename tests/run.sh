@@ -311,6 +311,7 @@ kselftest() {
 # The table: one row per "# summary|..." line of a run; a failed run's rows
 # say fail whatever the guest thought, and a run that printed none gets one.
 table=$KMM_TOP/build/summary-$set.md
+mkdir -p "$KMM_TOP/build"
 printf '| check | kernel | iterations | result | data lost (bytes) | drift |\n|---|---|---|---|---|---|\n' >"$table"
 add_rows() { # add_rows KVER NAME TAPFILE RC
 	local rows
