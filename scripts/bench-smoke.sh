@@ -7,8 +7,8 @@
 # 1 GiB): in RAM (kmem, mom0: node 0 DRAM spent at least 15 MiB per GiB,
 # none of the device) or on the device (kmem-knob, mom1, auto on this fast
 # device: 16.0 MiB of its capacity, under 1 MiB of DRAM per GiB; measured
-# 16.04-16.21 and 0.05-0.18: results/latest/bench.md and this smoke run).  It never judges a
-# timing.
+# 16.04-16.21 and 0.05-0.18: results/latest/bench.md and this smoke run).
+# It never judges a timing.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$top/build/bench-smoke

@@ -25,8 +25,8 @@ mkdir -p "$out"
 
 # What each debug option prints, as console regexes, in the column order of
 # runs.tsv, counted over both consoles of a guest booted twice (a first
-# boot that died before /init is retried, not forgotten).  kmemleak is counted from the guest's own scan in its TAP.  A
-# failed offline's "page dumped because: unmovable page" is the kernel's
+# boot that died before /init is retried, not forgotten).  kmemleak is
+# counted from the guest's own scan in its TAP.  A failed offline's "page dumped because: unmovable page" is the kernel's
 # report of a busy block, not a DEBUG_VM one (those name the VM_ check).
 kinds=(KASAN lockdep DEBUG_VM "list debugging" KFENCE "sleeping in atomic context"
 	"any WARNING/BUG/Oops, the above included")

@@ -79,9 +79,11 @@ check_eq "every block's memmap is accounted for" "$want" "$((on_dev + in_ram))"
 # says why.
 if [ "$(cat $mom_param)" = N ]; then
 	check_eq "no boot parameter: memmap in system RAM" "$want" "$in_ram"
-	check "why it is in RAM is reported (policy or fallback)" \
-		bash -c "[[ \"\$(cat $attrs/memmap_policy_reason)\" == *'-> ram' ]] ||
-			{ r=\$(cat $attrs/memmap_fallback_reason) && [ -n \"\$r\" ] && [ \"\$r\" != none ]; }"
+	ram_reason() {
+		[[ "$(mom_attr_or "$dev" memmap_policy_reason)" == *'-> ram' ]] ||
+			reason_given "$dev" memmap_fallback_reason
+	}
+	check "why it is in RAM is reported (policy or fallback)" ram_reason
 else
 	check_eq "boot parameter on: memmap on the device" "$want" "$on_dev"
 	check_eq "no fallback reason" none "$(cat "$attrs/memmap_fallback_reason")"

@@ -75,7 +75,7 @@ diag "drift after $done_cycles cycles: $(drift /tmp/base /tmp/end)"
 # kernel's quarantine holds freed objects for a while: its bound stays
 # 1024 kB until the debug lane's runs measure it.
 drift_kb=656
-[ "$(kasan_shadow_kb 1)" = 0 ] || drift_kb=1024
+kasan_kernel && drift_kb=1024
 check_drift /tmp/base /tmp/end $drift_kb
 if [ "$cycles" -ge 50 ]; then
 	# From the warm-up on: measured 132 to 256 kB (200 cycles, 6.1, 6.12,

@@ -161,9 +161,9 @@ if [ "$case" = newkernel ]; then
 	local_apt=(-o Dir::Etc::SourceList=/etc/apt/sources.list.d/kmem-mom.list -o Dir::Etc::SourceParts=/nonexistent)
 	check "apt-get update (the local repository)" apt-get "${local_apt[@]}" update -q
 	check "apt-get install linux-image-$next linux-headers-$next" \
-		bash -c "apt-get ${local_apt[*]} install -y -q linux-image-$next linux-headers-$next >/var/lib/kmm-field/apt.log 2>&1 ||
-			{ tail -n 30 /var/lib/kmm-field/apt.log; false; }"
-	grep -iE 'dkms|signing|kmem_mom' /var/lib/kmm-field/apt.log | head -n 12 | sed 's/^/# apt: /' || true
+		bash -c "apt-get ${local_apt[*]} install -y -q linux-image-$next linux-headers-$next >$state/apt.log 2>&1 ||
+			{ tail -n 30 $state/apt.log; false; }"
+	grep -iE 'dkms|signing|kmem_mom' "$state/apt.log" | head -n 12 | sed 's/^/# apt: /' || true
 	check "DKMS built and installed kmem_mom $ver for $next (dkms status)" \
 		bash -c "dkms status kmem_mom | grep -q '^kmem_mom/${ver%%-*}, $next, x86_64: installed'"
 	check_eq "and signed it with the enrolled key (modinfo signer)" \

@@ -35,11 +35,6 @@ node1_zone_pages() {
 }
 
 blocks=$(dax_fit_memblocks "$dev")
-# Where the kernel itself is known to keep a ZONE_NORMAL block of the
-# device (policy.sh's rule): 7.x puts the new node's kswapd and kcompactd
-# there, and KASAN (the debug lane) the shadow of the blocks onlined.
-# Elsewhere EBUSY from the give-back is a failure.
-kernel_pins_normal() { kver_ge 7.0 || [ "$(kasan_shadow_kb 1)" -gt 0 ]; }
 lost_total=0 runs=0 refused=
 for placement in $placements; do
 	for zone in $zones; do
@@ -74,7 +69,7 @@ for placement in $placements; do
 		out=$(daxctl reconfigure-device --mode=devdax --force "$dev" 2>&1) || rc=$?
 		if [ $rc = 0 ]; then
 			ok "$what: offline (migrate) and remove with daxctl"
-		elif [ "$zone" = Normal ] && kernel_pins_normal &&
+		elif [ "$zone" = Normal ] && kernel_pins_normal 1 &&
 			[[ "$out" == *"Device or resource busy"* ]]; then
 			refused=1
 			ok "$what: offline refused, and daxctl says so (EBUSY)"

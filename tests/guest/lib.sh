@@ -363,6 +363,14 @@ setup_cxl() {
 #   multi, pair				one per soft-reserved range, in address
 #					order, space separated (KMM_DAX_RES)
 #   cxl [tool|sysfs]			one name; see setup_cxl
+# large_pmem_without_nd_pmem: true for a large pmem device
+# (KMM_DEV_GIB), which setup_device takes to devdax without nd_pmem; keeps
+# modprobe (and udev's loads) from loading nd_pmem.
+large_pmem_without_nd_pmem() {
+	[ "${KMM_DEV_GIB:-1}" -gt 1 ] || return 1
+	echo "blacklist nd_pmem" >/etc/modprobe.d/kmm-pmem.conf
+}
+
 # Diagnostics go to stderr so "dev=$(setup_device hmem)" stays clean.
 setup_device() {
 	local dev json res r names=() big mods
@@ -383,10 +391,7 @@ setup_device() {
 		# only dax_pmem; coldplug_without_driver keeps udev from loading
 		# it too.
 		mods=(nd_e820 nd_pmem dax_pmem device_dax)
-		if [ "${KMM_DEV_GIB:-1}" -gt 1 ]; then
-			echo "blacklist nd_pmem" >/etc/modprobe.d/kmm-pmem.conf
-			mods=(nd_e820 dax_pmem device_dax)
-		fi
+		large_pmem_without_nd_pmem && mods=(nd_e820 dax_pmem device_dax)
 		modprobe -a "${mods[@]}" >&2 || return 1
 		wait_for /sys/bus/nd/devices/namespace0.0 || {
 			echo "setup_device: no namespace0.0 after modprobe nd_e820" >&2

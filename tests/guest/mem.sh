@@ -169,7 +169,7 @@ coldplug_without_driver() {
 	mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
 	printf 'install kmem /bin/true\nblacklist kmem_mom\n' >$mdir/kmm-case.conf
 	# A large pmem device goes to devdax without nd_pmem (setup_device).
-	[ "$1" != pmem ] || [ "${KMM_DEV_GIB:-1}" -le 1 ] || echo "blacklist nd_pmem" >>$mdir/kmm-case.conf
+	[ "$1" != pmem ] || large_pmem_without_nd_pmem || true
 	udev_restart >/dev/null
 	udevadm trigger --action=add >/dev/null
 	udev_settle
@@ -177,6 +177,13 @@ coldplug_without_driver() {
 	udev_settle
 	echo "$dev"
 }
+
+# kernel_pins_normal NODE: the kernel is known to keep a ZONE_NORMAL block
+# of a device on NODE: 7.x puts the new node's kswapd and kcompactd there,
+# and KASAN (the debug lane) the shadow of the node's blocks as they go
+# online, in the blocks of the device already online.  Elsewhere EBUSY
+# from a give-back is a failure.
+kernel_pins_normal() { kver_ge 7.0 || [ "$(kasan_shadow_kb "$1")" -gt 0 ]; }
 
 # DRAM really free on node N: MemFree plus the pages parked on per-cpu free
 # lists, which MemFree does not count and which hot-add drains, plus what

@@ -300,12 +300,9 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 	fi
 
 	# Give it back.  A ZONE_NORMAL block can hold the kernel's own
-	# allocations: 7.x puts the new node's kswapd and kcompactd there.
-	# The debug lane's KASAN vmallocs a shadow for each block as it goes
-	# online, on the block's node first: in a kernel zone, in the blocks
-	# of the device already online.  Measured there, it pins them alike.
+	# allocations (kernel_pins_normal).
 	gb=ok
-	[ "$want" = "0 $n 0" ] && { kver_ge 7.0 || [ "$(kasan_shadow_kb "$node")" -gt 0 ]; } && gb=stuck
+	[ "$want" = "0 $n 0" ] && kernel_pins_normal "$node" && gb=stuck
 	out=$(daxctl reconfigure-device --mode=devdax --force "$dev" 2>&1) && rc=0 || rc=$?
 	if [ $gb = ok ]; then
 		check "$t back to devdax" test $rc = 0
