@@ -536,7 +536,9 @@ stty raw -echo <&3
 # kmem_mom's rule); the test triggers the coldplug when it is ready.
 . /kmm/env
 if [ "${KMM_UDEV:-}" = 1 ]; then
+	# Started when it answers, as systemd waits for it at boot.
 	/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never &&
+		udevadm control --timeout=1800 --ping &&
 		echo "kmm-init: systemd-udevd started"
 fi
 # A kernel with kmemleak (the debug lane): what was unreferenced before the

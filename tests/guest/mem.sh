@@ -132,10 +132,31 @@ udev_settle() {
 udev_control() { udevadm control --timeout=1800 "$@"; }
 
 # udevd's module loader reads modprobe.d when udevd starts; a reload is
-# asynchronous and may come after events already queued.  Restart it.
+# asynchronous and may come after events already queued.  Restart it, and
+# let no process of the old daemon (or a worker of it, still in a module
+# load with the old modprobe.d) live beside the new one.  On 6.12 in CI, a
+# device the case had kept from every driver was found bound twice;
+# check_unbound prints what bound it should it happen again.
+udev_stop() {
+	local i
+	udev_control --exit 2>/dev/null
+	for ((i = 0; i < 600; i++)); do
+		pgrep -x 'systemd-udevd|\(udev-worker\)' >/dev/null || return 0
+		sleep 0.1
+	done
+	echo "udev_stop: udevd still runs 60 s after its exit: killed" \
+		"($(pgrep -ax 'systemd-udevd|\(udev-worker\)' | tr '\n' ' '))" >&2
+	pkill -KILL -x 'systemd-udevd|\(udev-worker\)'
+	sleep 1
+}
+# It reads its rules before it serves: ready when it answers.
+udev_start() {
+	/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never &&
+		udev_control --ping
+}
 udev_restart() {
-	udev_control --exit
-	/usr/lib/systemd/systemd-udevd --daemon --resolve-names=never
+	udev_stop
+	udev_start
 }
 
 # udevd kills a worker after its event timeout (180 s), but not the module
@@ -176,6 +197,23 @@ coldplug_without_driver() {
 	dev=$(setup_device "$1") || return 1
 	udev_settle
 	echo "$dev"
+}
+
+# check_unbound DESC DEV: DEV has no driver; if it has one, what bound it:
+# the modules loaded, the kernel's lines about kmem and dax, the udevd
+# processes (two daemons at once load drivers with two configurations).
+check_unbound() {
+	local drv
+	drv=$(dax_driver "$2")
+	if [ -z "$drv" ]; then
+		ok "$1"
+		return 0
+	fi
+	not_ok "$1" "expected: no driver" "got: $drv" \
+		"modules: $(grep -E '^(kmem|kmem_mom|device_dax|dax_hmem|dax_pmem) ' /proc/modules | cut -d' ' -f1,3,5 | tr '\n' ';')" \
+		"udevd: $(ps -o pid=,lstart=,args= -C systemd-udevd,'(udev-worker)' | tr -s ' ' | tr '\n' ';')" \
+		"modprobe.d: $(ls /etc/modprobe.d /run/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d 2>/dev/null | tr '\n' ' ')" \
+		"$(dmesg | grep -E 'kmem|dax|udev' | tail -n 20)"
 }
 
 # kernel_pins_normal NODE: the kernel is known to keep a ZONE_NORMAL block

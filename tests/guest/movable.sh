@@ -36,7 +36,7 @@ printf '%s\n' 'SUBSYSTEM=="memory", ACTION=="add", ATTR{state}=="offline", ATTR{
 udev_restart
 
 if kver_ge 6.3; then
-	check_eq "$dev waits unbound" "" "$(dax_driver "$dev")"
+	check_unbound "$dev waits unbound" "$dev"
 	udevadm trigger --action=add "/sys/bus/dax/devices/$dev"
 	bound_on_arrival
 	check_eq "$dev bound to kmem on arrival" kmem "$(dax_driver "$dev")"
