@@ -9,9 +9,15 @@
 # device: 16.0 MiB of its capacity, under 1 MiB of DRAM per GiB; measured
 # 16.04-16.21 and 0.05-0.18: results/latest/bench.md and this smoke run).
 # It never judges a timing.
+# --plan: how many TAP lines a run prints (make check's plan).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 dir=$top/build/bench-smoke
+drivers=(kmem kmem-knob mom0 mom1 auto)
+if [ "${1:-}" = --plan ]; then
+	echo $((1 + 2 * ${#drivers[@]}))
+	exit 0
+fi
 "$top/scripts/bench.sh" --smoke >"$top/build/bench-smoke.log" 2>&1
 rc=$?
 if [ $rc = 0 ] && [ -s "$dir/bench.md" ] && [ -s "$dir/dram.png" ] && [ -s "$dir/time.png" ]; then
@@ -22,7 +28,7 @@ else
 	exit 1
 fi
 fail=0
-for d in kmem kmem-knob mom0 mom1 auto; do
+for d in "${drivers[@]}"; do
 	if grep -qE "^\| 1 \| $d \| 1/1 \|" "$dir/bench.md"; then
 		echo "ok - bench smoke: $d completed its run"
 	else

@@ -4,7 +4,9 @@
 # make check: set up (idempotent), build matrix + DKMS, lint, guest suite,
 # the Debian packages (make deb, installed in throwaway roots), and the
 # benchmark's smoke run.
-# Every stage reports TAP; the last line is "N passed, N failed".
+# Every stage reports TAP and names its plan (--plan, or run.sh -l): their
+# sum is printed first, every test point is numbered in one sequence, and
+# the last line is "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 logdir=$top/build/check
@@ -14,30 +16,52 @@ t0=$(date +%s)
 
 echo "TAP version 13"
 n=0 pass=0 fail=0 skipped=0
-count() { # count LOGFILE: tally its top-level TAP lines
-	local line
-	while IFS= read -r line; do
-		case $line in
-		"not ok "*) fail=$((fail + 1)) ;;
-		"ok "*"# SKIP"*) skipped=$((skipped + 1)) ;;
-		"ok "*) pass=$((pass + 1)) ;;
-		*) continue ;;
-		esac
-		n=$((n + 1))
-	done <"$1"
+declare -A planned=()
+
+# point LINE: one of make check's own test points, numbered in sequence
+# whatever number (or none) its stage gave it.
+point() {
+	local verdict=ok rest=$1
+	case $rest in
+	"not ok"*) verdict="not ok" rest=${rest#not ok} ;;
+	*) rest=${rest#ok} ;;
+	esac
+	rest=${rest#"${rest%%[! 0-9]*}"}
+	rest=${rest#- }
+	n=$((n + 1))
+	case $verdict in
+	"not ok") fail=$((fail + 1)) ;;
+	*) case $rest in *"# SKIP"*) skipped=$((skipped + 1)) ;; *) pass=$((pass + 1)) ;; esac ;;
+	esac
+	echo "$verdict $n - $rest"
 }
 
-# report NAME RC SECONDS: print a finished stage's own output (renumbering
-# nothing) and tally its results.
+# report NAME RC SECONDS: a finished stage's output, its top-level TAP lines
+# numbered in make check's sequence.  A stage that reports fewer tests than
+# it planned gets a failed point for each one missing, so that the plan
+# printed first holds; one that exits non-zero with no failure, or reports
+# more than it planned, gets a failed point of its own.
 report() {
-	local log=$logdir/$1.log
+	local log=$logdir/$1.log line got=0 failed=0 want=${planned[$1]}
 	echo "# --- $1"
-	grep -v '^TAP version\|^1\.\.' "$log"
-	count "$log"
-	if [ "$2" != 0 ] && ! grep -q '^not ok ' "$log"; then
-		n=$((n + 1)) fail=$((fail + 1))
-		echo "not ok - $1 exited $2"
-	fi
+	while IFS= read -r line; do
+		case $line in
+		"TAP version"* | 1..*) ;;
+		"ok "* | "not ok "* | ok | "not ok")
+			got=$((got + 1))
+			[[ $line == "not ok"* ]] && failed=1
+			point "$line"
+			;;
+		*) printf '%s\n' "$line" ;;
+		esac
+	done <"$log"
+	while [ "$got" -lt "$want" ]; do
+		got=$((got + 1)) failed=1
+		point "not ok - $1: test $got of its $want did not report (the stage exited $2)"
+	done
+	[ "$got" = "$want" ] ||
+		point "not ok - $1 reported $got tests, its plan named $want"
+	[ "$2" = 0 ] || [ "$failed" = 1 ] || point "not ok - $1 exited $2"
 	echo "# $1: $3 s"
 }
 
@@ -74,14 +98,33 @@ finish_stage() {
 	report "$1" "$rc" "$secs"
 }
 
+# Setup first: the plans need its kernels.env.  Then every stage's plan,
+# asked of the stage itself, and their sum as make check's plan.
 if ! "$top/scripts/setup.sh" >"$logdir/setup.log" 2>&1; then
+	echo "1..1"
 	tail -n 30 "$logdir/setup.log" | sed 's/^/# /'
-	echo "not ok - setup (scripts/setup.sh)"
+	echo "not ok 1 - setup (scripts/setup.sh)"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-echo "ok - setup ($(($(date +%s) - t0)) s)"
-n=1 pass=1
+setup_secs=$(($(date +%s) - t0))
+planned[matrix]=$("$top/scripts/matrix.sh" --plan)
+planned[lint]=$("$top/scripts/lint.sh" --plan)
+planned[packages]=$("$top/scripts/deb-check.sh" --plan)
+planned[guest]=$("$top/tests/run.sh" -l | wc -l)
+planned[bench-smoke]=$("$top/scripts/bench-smoke.sh" --plan)
+total=1
+for stage in "${!planned[@]}"; do
+	[[ ${planned[$stage]} =~ ^[0-9]+$ ]] || {
+		echo "1..1"
+		echo "not ok 1 - the $stage stage names no plan (got '${planned[$stage]}')"
+		echo "0 passed, 1 failed"
+		exit 1
+	}
+	total=$((total + planned[$stage]))
+done
+echo "1..$total"
+point "ok - setup ($setup_secs s)"
 run_stage matrix "$top/scripts/matrix.sh"
 run_stage lint "$top/scripts/lint.sh"
 # The package stage is mostly downloads, unpacking and DKMS builds: it runs
@@ -91,7 +134,6 @@ run_stage guest "$top/tests/run.sh"
 finish_stage packages
 run_stage bench-smoke "$top/scripts/bench-smoke.sh"
 
-echo "1..$n"
 echo "# make check took $(($(date +%s) - t0)) s; $skipped skipped"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]

@@ -9,9 +9,19 @@
 #   .clang-format adds the libraries' iterators; stdint types are
 #   userspace's), and -Werror builds, plain and ASan/UBSan, against
 #   bookworm's ndctl 76 (host) and trixie's 81 (chroot)
+# --plan: how many TAP lines a run prints (make check's plan).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 kmm_kernels_env
+
+sparse_kernels=("$K61" "$K612")
+tool_envs=("" trixie)
+tool_sanitize=(0 1)
+if [ "${1:-}" = --plan ]; then
+	# checkpatch twice, sparse, the tool's builds, clang-format.
+	echo $((2 + ${#sparse_kernels[@]} + ${#tool_envs[@]} * ${#tool_sanitize[@]} + 1))
+	exit 0
+fi
 
 sources=$(cd "$KMM_TOP" && ls kmem_mom/*.c include/kmem_mom/*.h scripts/probes/*.c)
 tool_sources=$(cd "$KMM_TOP" && ls tools/kmem-mom/*.c tools/kmem-mom/*.h)
@@ -42,7 +52,7 @@ else
 	report OK "checkpatch --strict ($(echo "$sources" | wc -l) files)"
 fi
 
-for kver in "$K61" "$K612"; do
+for kver in "${sparse_kernels[@]}"; do
 	"$KMM_TOP/scripts/kbuild.sh" "$kver" C=2 CHECK=sparse KMM_FAULT_INJECT=1 \
 		>"$log" 2>&1
 	rc=$?
@@ -73,8 +83,8 @@ tool_build() { # tool_build ROOT SANITIZE
 		KMM_CHROOT_SRC=$dst kmm_chroot "$1" make -C /src/tools/kmem-mom WERROR=1 SANITIZE="$2"
 	fi
 }
-for env in "" trixie; do
-	for san in 0 1; do
+for env in "${tool_envs[@]}"; do
+	for san in "${tool_sanitize[@]}"; do
 		flavour=plain
 		[ $san = 1 ] && flavour=ASan+UBSan
 		what="kmem-mom builds -Werror ($flavour) against the ndctl of ${env:-the host}"

@@ -3,14 +3,22 @@
 #
 # Build kmem_mom for every target kernel, warnings as errors, then exercise
 # DKMS for the kernels users install it on.  Prints a table, then TAP lines.
+# --plan: how many TAP lines a run prints (make check's plan).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 kmm_kernels_env
 
+builds=("6.1:$K61" "6.12:$K612" "7.3:$K73" "7.2 (build only):$K72")
+dkms_kernels=("$K61" "$K612" "$K73")
+if [ "${1:-}" = --plan ]; then
+	echo $((${#builds[@]} + ${#dkms_kernels[@]}))
+	exit 0
+fi
+
 rows=()
 tap=()
 fail=0
-for pair in "6.1:$K61" "6.12:$K612" "7.3:$K73" "7.2 (build only):$K72"; do
+for pair in "${builds[@]}"; do
 	line=${pair%%:*} kver=${pair#*:}
 	log=$KMM_TOP/build/$kver/build.log
 	mkdir -p "$(dirname "$log")"
@@ -36,7 +44,7 @@ echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 printf '%s\n' "${tap[@]}"
-for kver in "$K61" "$K612" "$K73"; do
+for kver in "${dkms_kernels[@]}"; do
 	"$KMM_TOP/scripts/dkms-check.sh" "$kver" || fail=1
 done
 exit $fail
