@@ -122,7 +122,10 @@ udev_idle() {
 # on a debug kernel with other guests beside it: the guest's timeout is
 # the limit that counts.  kmem_mom's rule hands its helper to a session of
 # its own, or to a systemd unit (the field lane): settled includes the
-# helper's end either way.
+# helper's end either way.  udevadm settle alone may answer before udevd
+# has read a uevent the kernel already sent (its ping and the event arrive
+# together, and the ping can be served first): a test's own triggers use
+# "udevadm trigger --settle", which waits for those very events.
 udev_settle() {
 	udevadm settle --timeout=1800
 	while pgrep -f /usr/lib/kmem_mom/kmem_mom-online-held >/dev/null; do
@@ -192,7 +195,7 @@ coldplug_without_driver() {
 	# A large pmem device goes to devdax without nd_pmem (setup_device).
 	[ "$1" != pmem ] || large_pmem_without_nd_pmem || true
 	udev_restart >/dev/null
-	udevadm trigger --action=add >/dev/null
+	udevadm trigger --settle --action=add >/dev/null
 	udev_settle
 	dev=$(setup_device "$1") || return 1
 	udev_settle

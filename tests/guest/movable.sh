@@ -37,7 +37,7 @@ udev_restart
 
 if kver_ge 6.3; then
 	check_unbound "$dev waits unbound" "$dev"
-	udevadm trigger --action=add "/sys/bus/dax/devices/$dev"
+	udevadm trigger --settle --action=add "/sys/bus/dax/devices/$dev"
 	bound_on_arrival
 	check_eq "$dev bound to kmem on arrival" kmem "$(dax_driver "$dev")"
 else
@@ -87,7 +87,7 @@ refused "echo online" sysfs_write "$first/state" online
 refused "chmem -e -z Normal -b ${blk#memory}" chmem -e -z Normal -b "${blk#memory}"
 refused "daxctl online-memory --no-movable" daxctl online-memory --no-movable "$dev"
 refused "the RHEL-style rule on a memory add event" \
-	udevadm trigger --action=add "$first"
+	udevadm trigger --settle --action=add "$first"
 check_eq "online_request asks udev for ZONE_MOVABLE" online_movable "$(mom_attr_or "$dev" online_request)"
 
 check "echo online_movable: allowed" sysfs_write "$first/state" online_movable

@@ -160,7 +160,7 @@ bind() { # bind TAG DRIVER
 	fi
 	if [ $how = arrival ]; then
 		# What udev does when the device appears: load its driver.
-		udevadm trigger --action=add "/sys/bus/dax/devices/$dev"
+		udevadm trigger --settle --action=add "/sys/bus/dax/devices/$dev"
 		bound_on_arrival
 		check_eq "$1 bound to kmem on arrival" kmem "$(dax_driver "$dev")"
 		return 0
