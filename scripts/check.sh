@@ -17,6 +17,7 @@ t0=$(date +%s)
 echo "TAP version 13"
 n=0 pass=0 fail=0 skipped=0
 declare -A planned=()
+rows=() failed_points=()
 
 # point LINE: one of make check's own test points, numbered in sequence
 # whatever number (or none) its stage gave it.
@@ -30,7 +31,7 @@ point() {
 	rest=${rest#- }
 	n=$((n + 1))
 	case $verdict in
-	"not ok") fail=$((fail + 1)) ;;
+	"not ok") fail=$((fail + 1)) failed_points+=("$n - $rest") ;;
 	*) case $rest in *"# SKIP"*) skipped=$((skipped + 1)) ;; *) pass=$((pass + 1)) ;; esac ;;
 	esac
 	echo "$verdict $n - $rest"
@@ -43,6 +44,7 @@ point() {
 # more than it planned, gets a failed point of its own.
 report() {
 	local log=$logdir/$1.log line got=0 failed=0 want=${planned[$1]}
+	local pass0=$pass fail0=$fail
 	echo "# --- $1"
 	while IFS= read -r line; do
 		case $line in
@@ -63,6 +65,7 @@ report() {
 		point "not ok - $1 reported $got tests, its plan named $want"
 	[ "$2" = 0 ] || [ "$failed" = 1 ] || point "not ok - $1 exited $2"
 	echo "# $1: $3 s"
+	rows+=("| $1 | $want | $((pass - pass0)) | $((fail - fail0)) | $2 | $3 |")
 }
 
 run_stage() { # run_stage NAME CMD...
@@ -108,6 +111,8 @@ if ! "$top/scripts/setup.sh" >"$logdir/setup.log" 2>&1; then
 	exit 1
 fi
 setup_secs=$(($(date +%s) - t0))
+. "$top/scripts/lib.sh"
+kmm_kernels_env
 planned[matrix]=$("$top/scripts/matrix.sh" --plan)
 planned[lint]=$("$top/scripts/lint.sh" --plan)
 planned[packages]=$("$top/scripts/deb-check.sh" --plan)
@@ -134,6 +139,27 @@ run_stage guest "$top/tests/run.sh"
 finish_stage packages
 run_stage bench-smoke "$top/scripts/bench-smoke.sh"
 
-echo "# make check took $(($(date +%s) - t0)) s; $skipped skipped"
+secs=$(($(date +%s) - t0))
+# The run's record (results/check/ keeps the one of a fresh clone).
+{
+	echo "# make check at $(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo '(no git)')$(
+		[ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || echo ' (with uncommitted changes)')"
+	echo
+	echo "$(date -u +%F), $(nproc) CPUs, $(awk '$1 == "MemTotal:" { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
+		"kernels $K61, $K612, $K73 (guests) and $K72 (build only); $secs s in all."
+	echo
+	echo "| stage | planned | passed | failed | exit | seconds |"
+	echo "|---|---|---|---|---|---|"
+	echo "| setup | 1 | 1 | 0 | 0 | $setup_secs |"
+	printf '%s\n' "${rows[@]}"
+	echo "| all | $total | $pass | $fail | | $secs |"
+	if [ "$fail" != 0 ]; then
+		echo
+		echo "Failed:"
+		echo
+		printf -- '- %s\n' "${failed_points[@]}"
+	fi
+} >"$logdir/summary.md"
+echo "# make check took $secs s; $skipped skipped; its record: build/check/summary.md"
 echo "$pass passed, $fail failed"
 [ $fail = 0 ]
