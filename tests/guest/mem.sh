@@ -140,16 +140,21 @@ udev_control() { udevadm control --timeout=1800 "$@"; }
 # load with the old modprobe.d) live beside the new one.  On 6.12 in CI, a
 # device the case had kept from every driver was found bound twice;
 # check_unbound prints what bound it should it happen again.
+# udev_pids: udevd and its workers (pgrep -x takes 15 characters at most).
+udev_pids() {
+	pgrep -x systemd-udevd
+	pgrep -x '\(udev-worker\)'
+}
 udev_stop() {
 	local i
 	udev_control --exit 2>/dev/null
 	for ((i = 0; i < 600; i++)); do
-		pgrep -x 'systemd-udevd|\(udev-worker\)' >/dev/null || return 0
+		[ -n "$(udev_pids)" ] || return 0
 		sleep 0.1
 	done
 	echo "udev_stop: udevd still runs 60 s after its exit: killed" \
-		"($(pgrep -ax 'systemd-udevd|\(udev-worker\)' | tr '\n' ' '))" >&2
-	pkill -KILL -x 'systemd-udevd|\(udev-worker\)'
+		"($(udev_pids | tr '\n' ' '))" >&2
+	udev_pids | xargs -r kill -KILL
 	sleep 1
 }
 # It reads its rules before it serves: ready when it answers.
