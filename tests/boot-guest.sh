@@ -721,6 +721,13 @@ elif [ "${exit_line##* }" != 0 ]; then
 	kmm_log "test script exited ${exit_line##* }"
 	fail=1
 fi
+# A failed run's record of which driver served "kmem", and why (the
+# modprobe.d rule's line, kmem_mom's own): the console stays in the build
+# directory, the verdict is all a CI log shows.
+if [ "$fail" = 1 ]; then
+	tr -d '\r' <"$out/console.log" | grep -E 'kmem_mom: |kmem: ' | tail -n 12 |
+		sed 's/^/console: /' >&2 || true
+fi
 
 if [ -n "$retried" ]; then
 	echo "# kmm-boot-retry: the first boot died before /init ($retried); see console.boot1.log"
