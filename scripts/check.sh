@@ -9,6 +9,7 @@
 # the last line is "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/lib.sh"
 logdir=$top/build/check
 mkdir -p "$logdir"
 
@@ -103,15 +104,9 @@ finish_stage() {
 
 # Setup first: the plans need its kernels.env.  Then every stage's plan,
 # asked of the stage itself, and their sum as make check's plan.
-if ! "$top/scripts/setup.sh" >"$logdir/setup.log" 2>&1; then
-	echo "1..1"
-	tail -n 30 "$logdir/setup.log" | sed 's/^/# /'
-	echo "not ok 1 - setup (scripts/setup.sh)"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+"$top/scripts/setup.sh" >"$logdir/setup.log" 2>&1 ||
+	kmm_tap_abort "setup (scripts/setup.sh)" "$logdir/setup.log"
 setup_secs=$(($(date +%s) - t0))
-. "$top/scripts/lib.sh"
 kmm_kernels_env
 planned[matrix]=$("$top/scripts/matrix.sh" --plan)
 planned[lint]=$("$top/scripts/lint.sh" --plan)
@@ -120,12 +115,8 @@ planned[guest]=$("$top/tests/run.sh" -l | wc -l)
 planned[bench-smoke]=$("$top/scripts/bench-smoke.sh" --plan)
 total=1
 for stage in "${!planned[@]}"; do
-	[[ ${planned[$stage]} =~ ^[0-9]+$ ]] || {
-		echo "1..1"
-		echo "not ok 1 - the $stage stage names no plan (got '${planned[$stage]}')"
-		echo "0 passed, 1 failed"
-		exit 1
-	}
+	[[ ${planned[$stage]} =~ ^[0-9]+$ ]] ||
+		kmm_tap_abort "the $stage stage names no plan (got '${planned[$stage]}')" /dev/null
 	total=$((total + planned[$stage]))
 done
 echo "1..$total"

@@ -9,9 +9,10 @@ export DEBIAN_FRONTEND=noninteractive
 
 kmm_log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 kmm_die() { kmm_log "error: $*"; exit 1; }
-# kmm_tap_abort WHAT LOG: a TAP run that cannot start: the tail of LOG as
-# diagnostics, "not ok" for WHAT, the summary line, exit 1.
+# kmm_tap_abort WHAT LOG: a TAP run that cannot start: its plan (one test),
+# the tail of LOG as diagnostics, "not ok" for WHAT, the summary line, exit 1.
 kmm_tap_abort() {
+	echo "1..1"
 	tail -n 30 "$2" | sed 's/^/# /'
 	echo "not ok 1 - $1"
 	echo "0 passed, 1 failed"

@@ -145,16 +145,20 @@ udev_pids() {
 	pgrep -x '\(udev-worker\)' || true
 }
 udev_stop() {
-	local i left
+	local i
 	udev_control --exit 2>/dev/null || true
 	for ((i = 0; i < 100; i++)); do
-		left=$(udev_pids)
-		[ -n "$left" ] || return 0
+		[ -n "$(udev_pids)" ] || return 0
 		sleep 0.1
 	done
-	echo "udev_stop: 10 s after udevd's exit, still running:" \
-		"$(ps -o pid=,stat=,wchan:32=,etime=,args= -p "$(echo $left | tr ' ' ,)" |
-			tr -s ' ' | tr '\n' ';' || true)" >&2
+	echo "udev_stop: 10 s after udevd's exit, still running: $(udev_ps)" >&2
+	return 0
+}
+# udev_ps: udevd's processes on one line: state, where each waits, age.
+udev_ps() {
+	local pids
+	pids=$(udev_pids | paste -sd,)
+	[ -z "$pids" ] || ps -o pid=,stat=,wchan:32=,etime=,args= -p "$pids" | tr -s ' ' | tr '\n' ';'
 	return 0
 }
 # It reads its rules before it serves: ready when it answers.
@@ -219,7 +223,7 @@ check_unbound() {
 	fi
 	not_ok "$1" "expected: no driver" "got: $drv" \
 		"modules: $(grep -E '^(kmem|kmem_mom|device_dax|dax_hmem|dax_pmem) ' /proc/modules | cut -d' ' -f1,3,5 | tr '\n' ';')" \
-		"udevd: $(ps -o pid=,lstart=,args= -C systemd-udevd,'(udev-worker)' | tr -s ' ' | tr '\n' ';')" \
+		"udevd: $(udev_ps)" \
 		"modprobe.d: $(ls /etc/modprobe.d /run/modprobe.d /usr/lib/modprobe.d /lib/modprobe.d 2>/dev/null | tr '\n' ' ')" \
 		"$(dmesg | grep -E 'kmem|dax|udev' | tail -n 20)"
 }
