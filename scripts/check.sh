@@ -133,8 +133,9 @@ run_stage bench-smoke "$top/scripts/bench-smoke.sh"
 secs=$(($(date +%s) - t0))
 # The run's record (results/check/ keeps the one of a fresh clone).
 {
-	echo "# make check at $(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo '(no git)')$(
-		[ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || echo ' (with uncommitted changes)')"
+	# "commit X" as scripts/results-check.sh reads it; "+changes" fails it.
+	echo "# make check at commit $(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo '(no git)')$(
+		[ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || echo '+changes (uncommitted)')"
 	echo
 	echo "$(date -u +%F), $(nproc) CPUs, $(awk '$1 == "MemTotal:" { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
 		"kernels $K61, $K612, $K73 (guests) and $K72 (build only); $secs s in all."

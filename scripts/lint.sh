@@ -9,6 +9,8 @@
 #   .clang-format adds the libraries' iterators; stdint types are
 #   userspace's), and -Werror builds, plain and ASan/UBSan, against
 #   bookworm's ndctl 76 (host) and trixie's 81 (chroot)
+#   results-check.sh: each committed result names its commits and the
+#   index (results/README.md) says whether they are of HEAD's module
 # --plan: how many TAP lines a run prints (make check's plan).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,8 +20,9 @@ sparse_kernels=("$K61" "$K612")
 tool_envs=("" trixie)
 tool_sanitize=(0 1)
 if [ "${1:-}" = --plan ]; then
-	# checkpatch twice, sparse, the tool's builds, clang-format.
-	echo $((2 + ${#sparse_kernels[@]} + ${#tool_envs[@]} * ${#tool_sanitize[@]} + 1))
+	# checkpatch twice, sparse, the tool's builds, clang-format, results.
+	echo $((2 + ${#sparse_kernels[@]} + ${#tool_envs[@]} * ${#tool_sanitize[@]} + 1 +
+		$("$KMM_TOP/scripts/results-check.sh" --plan)))
 	exit 0
 fi
 
@@ -104,4 +107,8 @@ else
 	report OK "clang-format (kernel .clang-format)"
 fi
 rm -f "$log" "$log.w"
+
+# Its TAP lines as they are; its count line is this script's to drop.
+"$KMM_TOP/scripts/results-check.sh" | grep -v '^[0-9]* passed, [0-9]* failed$'
+[ "${PIPESTATUS[0]}" = 0 ] || fail=1
 exit $fail

@@ -41,7 +41,7 @@ for k in $K61 $K612 $K73; do
 	rows=$(grep -F "| $k |" "$KMM_TOP/build/summary-stress.md" || true)
 	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.rows"
 	rows=$(grep -F "| $k |" "$KMM_TOP/build/policy-stress.md" || true)
-	[ -z "$rows" ] || printf '%s\n' "$rows" >"$out/$k.policy"
+	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.policy"
 	rows=$(grep -F "| $k |" "$KMM_TOP/build/tables-stress.md" || true)
 	[ -z "$rows" ] || printf '%s\n' "$k: $day, commit $commit" "$rows" >"$out/$k.tables"
 	rows=$(grep -F "| $k |" "$KMM_TOP/build/sizes-stress.md" || true)
@@ -65,22 +65,9 @@ done
 		[ -f "$out/$k.rows" ] && tail -n +2 "$out/$k.rows"
 	done
 } >"$out/summary.md"
-{
-	echo "# make stress: the online-policy matrix"
-	echo
-	echo "tests/guest/policy.sh under every online policy, unpinned, with udevd"
-	echo "binding devices: the in-tree kmem (kmem), kmem_mom (mom) and kmem_mom"
-	echo "online=movable (movable); memmap on the device, fallback (booted without"
-	echo "memory_hotplug.memmap_on_memory) and memmap_on_memory=0 (ram).  Give-back"
-	echo "'stuck' is the honest refusal where the kernel pinned a ZONE_NORMAL block."
-	echo
-	head -n 2 "$KMM_TOP/build/policy-stress.md"
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.policy" ] && cat "$out/$k.policy"
-	done
-} >"$out/policy.md"
-# kernel_rows EXT: each kernel's run line, then the table of
-# build/EXT-stress.md's header and every kernel's rows ($out/KVER.EXT).
+# kernel_rows EXT: each kernel's run line (with the commit it ran at), then
+# the table of build/EXT-stress.md's header and every kernel's rows
+# ($out/KVER.EXT).
 kernel_rows() {
 	local k
 
@@ -94,6 +81,17 @@ kernel_rows() {
 	done
 	return 0
 }
+{
+	echo "# make stress: the online-policy matrix"
+	echo
+	echo "tests/guest/policy.sh under every online policy, unpinned, with udevd"
+	echo "binding devices: the in-tree kmem (kmem), kmem_mom (mom) and kmem_mom"
+	echo "online=movable (movable); memmap on the device, fallback (booted without"
+	echo "memory_hotplug.memmap_on_memory) and memmap_on_memory=0 (ram).  Give-back"
+	echo "'stuck' is the honest refusal where the kernel pinned a ZONE_NORMAL block."
+	echo
+	kernel_rows policy
+} >"$out/policy.md"
 {
 	echo "# make stress: real sizes"
 	echo
