@@ -9,44 +9,117 @@
 # regression, the kernel's own memory-hotplug selftest, and the online-policy
 # matrix (every driver, policy, placement and device).
 #   stress.sh [-k KVER]... [-s SCENARIO]...   (passed on to tests/run.sh)
+#   stress.sh --report   (rebuild results/stress/*.md from the stored rows)
 # TAP on stdout; the last line is "N passed, N failed".  Each kernel's rows
-# of the summary table go to results/stress/<kver>.rows (a later run of
-# that kernel replaces them), and results/stress/summary.md is rebuilt from
-# all of them.
+# of each table are stored in results/stress/<kver>.{summary,policy,sizes,
+# tables}, every row with the commit it ran at; a later run replaces the
+# rows of the cases it ran and keeps the others, and the tables
+# (summary.md, policy.md, sizes.md, tables.md) are rebuilt from them.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 t0=$(date +%s)
-log=$KMM_TOP/build/stress.log
-mkdir -p "$KMM_TOP/build"
-"$KMM_TOP/scripts/setup.sh" >"$KMM_TOP/build/stress-setup.log" 2>&1 ||
-	kmm_tap_abort "setup (scripts/setup.sh)" "$KMM_TOP/build/stress-setup.log"
-"$KMM_TOP/tests/run.sh" -S stress "$@" | tee "$log"
-pass=$(grep -c '^ok ' "$log")
-fail=$(grep -c '^not ok ' "$log")
-
 out=$KMM_TOP/results/stress
-mkdir -p "$out"
-kmm_kernels_env
-day=$(date -u +%Y-%m-%d)
-# What the rows describe: the tree they ran from.
-commit=$(git -C "$KMM_TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-[ -z "$(git -C "$KMM_TOP" status --porcelain -- kmem_mom include tests tools scripts 2>/dev/null)" ] ||
-	commit="$commit+changes"
-for k in $K61 $K612 $K73; do
-	p=$(grep -c "^ok [0-9]* - $k " "$log")
-	f=$(grep -c "^not ok [0-9]* - $k " "$log")
-	[ $((p + f)) -gt 0 ] || continue
-	# A run of some scenarios (-s) replaces only the tables it has rows for.
-	rows=$(grep -F "| $k |" "$KMM_TOP/build/summary-stress.md" || true)
-	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.rows"
-	rows=$(grep -F "| $k |" "$KMM_TOP/build/policy-stress.md" || true)
-	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.policy"
-	rows=$(grep -F "| $k |" "$KMM_TOP/build/tables-stress.md" || true)
-	[ -z "$rows" ] || printf '%s\n' "$k: $day, commit $commit" "$rows" >"$out/$k.tables"
-	rows=$(grep -F "| $k |" "$KMM_TOP/build/sizes-stress.md" || true)
-	[ -z "$rows" ] || printf '%s\n' "$k: $p guest runs passed, $f failed, $day, commit $commit" "$rows" >"$out/$k.sizes"
-done
+if [ "${1:-}" = --report ]; then
+	report_only=1
+else
+	report_only=0
+	log=$KMM_TOP/build/stress.log
+	mkdir -p "$KMM_TOP/build"
+	"$KMM_TOP/scripts/setup.sh" >"$KMM_TOP/build/stress-setup.log" 2>&1 ||
+		kmm_tap_abort "setup (scripts/setup.sh)" "$KMM_TOP/build/stress-setup.log"
+	"$KMM_TOP/tests/run.sh" -S stress "$@" | tee "$log"
+	pass=$(grep -c '^ok ' "$log")
+	fail=$(grep -c '^not ok ' "$log")
+fi
+
+# store EXT NKEY: this run's rows of build/EXT-stress.md for kernel $k, each
+# ending in the commit it ran at, merged into $out/$k.EXT (line 1: the last
+# run; 2-3: the table's header; then the rows).  A row replaces the stored
+# one of the same case (the same first NKEY columns) in its place; rows of
+# cases this run did not touch stay, with their own commits; rows of an
+# older table layout (another column count) are dropped, and said so.
+store() {
+	local nkey=$2 file=$out/$k.$1 new dropped
+	local table=$KMM_TOP/build/$1-stress.md
+
+	new=$(grep -F "| $k |" "$table" | sed "s/\$/ $commit |/") || return 0
+	{
+		echo "$k: last run $day at commit $commit: $kpass guest runs passed, $kfail failed"
+		head -n 2 "$table" | sed '1s/$/ commit |/; 2s/$/---|/'
+		if [ ! -f "$file" ]; then
+			echo "$new"
+		else
+			tail -n +4 "$file" | NEWROWS=$new awk -F'|' -v n="$nkey" '
+			function key(line,   c, i, s) {
+				split(line, c, "|")
+				for (i = 2; i <= n + 1; i++)
+					s = s "|" c[i]
+				return s
+			}
+			BEGIN {
+				cnt = split(ENVIRON["NEWROWS"], r, "\n")
+				for (i = 1; i <= cnt; i++) {
+					k = key(r[i]); row[k] = r[i]; order[i] = k
+				}
+				nf = split(r[1], tmp, "|")
+			}
+			NF != nf { dropped++; next }
+			key($0) in row { if (!(key($0) in used)) print row[key($0)]; used[key($0)] = 1; next }
+			{ print }
+			END {
+				for (i = 1; i <= cnt; i++)
+					if (!(order[i] in used)) { print row[order[i]]; used[order[i]] = 1 }
+				if (dropped)
+					printf "%d\n", dropped >"/dev/stderr"
+			}' 2>"$file.dropped"
+		fi
+	} >"$file.new"
+	dropped=$(cat "$file.dropped" 2>/dev/null)
+	[ -z "$dropped" ] || echo "# $k: $dropped stored rows of ${file#"$KMM_TOP"/} were of an older table layout: dropped"
+	rm -f "$file.dropped"
+	mv "$file.new" "$file"
+}
+
+if [ "$report_only" = 0 ]; then
+	mkdir -p "$out"
+	kmm_kernels_env
+	day=$(date -u +%Y-%m-%d)
+	# What the rows describe: the tree they ran from.
+	commit=$(git -C "$KMM_TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+	[ -z "$(git -C "$KMM_TOP" status --porcelain -- kmem_mom include Kbuild tests tools scripts 2>/dev/null)" ] ||
+		commit="$commit+changes"
+	for k in $K61 $K612 $K73; do
+		kpass=$(grep -c "^ok [0-9]* - $k " "$log")
+		kfail=$(grep -c "^not ok [0-9]* - $k " "$log")
+		[ $((kpass + kfail)) -gt 0 ] || continue
+		# The cases: a check and its kernel; a device, size, blocks, boot
+		# parameter, driver, policy and placement; a driver of a device.
+		store summary 2
+		store policy 8
+		store sizes 8
+		store tables 4
+	done
+fi
+
+# kernel_rows EXT: each kernel's last run line, then the table: the header
+# and rows of every kernel's $out/KVER.EXT, kernels in version order.
+kernel_rows() {
+	local files k
+
+	files=$(ls "$out"/*."$1" 2>/dev/null | sort -V)
+	[ -n "$files" ] || return 0
+	echo "Each kernel's last run; each row ends in the commit it ran at."
+	echo
+	for k in $files; do
+		echo "- $(head -n 1 "$k")"
+	done
+	echo
+	sed -n '2,3p' "$(echo "$files" | head -n 1)"
+	for k in $files; do
+		tail -n +4 "$k"
+	done
+}
 {
 	echo "# make stress"
 	echo
@@ -55,32 +128,8 @@ done
 	echo "/proc/iomem, the memory block list and kmem_mom's counters (lines differing"
 	echo "from the baseline), unreclaimable slab (kB, noise)."
 	echo
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.rows" ] && echo "- $(head -n 1 "$out/$k.rows")"
-	done
-	echo
-	echo '| check | kernel | iterations | result | data lost (bytes) | drift |'
-	echo '|---|---|---|---|---|---|'
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.rows" ] && tail -n +2 "$out/$k.rows"
-	done
+	kernel_rows summary
 } >"$out/summary.md"
-# kernel_rows EXT: each kernel's run line (with the commit it ran at), then
-# the table of build/EXT-stress.md's header and every kernel's rows
-# ($out/KVER.EXT).
-kernel_rows() {
-	local k
-
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.$1" ] && echo "- $(head -n 1 "$out/$k.$1")"
-	done
-	echo
-	head -n 2 "$KMM_TOP/build/$1-stress.md"
-	for k in $K61 $K612 $K73; do
-		[ -f "$out/$k.$1" ] && tail -n +2 "$out/$k.$1"
-	done
-	return 0
-}
 {
 	echo "# make stress: the online-policy matrix"
 	echo
@@ -120,6 +169,7 @@ kernel_rows() {
 	echo
 	kernel_rows tables
 } >"$out/tables.md"
+[ "$report_only" = 0 ] || exit 0
 echo "# $((($(date +%s) - t0) / 60)) min; summary in ${out#"$KMM_TOP"/}/summary.md"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]

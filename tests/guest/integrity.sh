@@ -102,8 +102,10 @@ for placement in $placements; do
 		fi
 	done
 done
+# One row per case in make stress's table: the zones and placements name it.
+case_name=integrity-$(tr 'A-Z ' 'a-z-' <<<"$zones $placements")
 if [ -n "$refused" ]; then
-	summary integrity "$runs" "$lost_total" "ZONE_NORMAL offline refused (kernel pages): device kept, whole"
+	summary "$case_name" "$runs" "$lost_total" "ZONE_NORMAL offline refused (kernel pages): device kept, whole"
 else
 	check_eq "device back in devdax mode" device_dax "$(dax_driver "$dev")"
 	snapshot /tmp/end
@@ -112,6 +114,6 @@ else
 	# and back: measured -224 to +324 kB (results/stress/summary.md, 7 runs
 	# of 3 kernels; 368 at most in make check's), so +-1024 kB.
 	check_drift /tmp/base /tmp/end 1024
-	summary integrity "$runs" "$lost_total" "$(drift /tmp/base /tmp/end)"
+	summary "$case_name" "$runs" "$lost_total" "$(drift /tmp/base /tmp/end)"
 fi
 tap_done
