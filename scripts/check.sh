@@ -132,10 +132,20 @@ run_stage bench-smoke "$top/scripts/bench-smoke.sh"
 
 secs=$(($(date +%s) - t0))
 # The run's record (results/check/ keeps the one of a fresh clone).
+# "commit X" as scripts/results-check.sh reads it; "+changes" fails it.
+ran_at="commit $(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo '(no git)')$(
+	[ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || echo '+changes (uncommitted)')"
+# The guests' measurements beside it: the summary, policy and size rows.
+for t in summary policy sizes tables; do
+	[ -f "$top/build/$t-check.md" ] || continue
+	{
+		echo "# make check's $t rows, $(date -u +%F), at $ran_at"
+		echo
+		cat "$top/build/$t-check.md"
+	} >"$logdir/$t-rows.md"
+done
 {
-	# "commit X" as scripts/results-check.sh reads it; "+changes" fails it.
-	echo "# make check at commit $(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo '(no git)')$(
-		[ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || echo '+changes (uncommitted)')"
+	echo "# make check at $ran_at"
 	echo
 	echo "$(date -u +%F), $(nproc) CPUs, $(awk '$1 == "MemTotal:" { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
 		"kernels $K61, $K612, $K73 (guests) and $K72 (build only); $secs s in all."
