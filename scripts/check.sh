@@ -137,7 +137,9 @@ ran_at="commit $(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo '(n
 	[ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || echo '+changes (uncommitted)')"
 # The guests' measurements beside it: the summary, policy and size rows.
 for t in summary policy sizes tables; do
-	[ -f "$top/build/$t-check.md" ] || continue
+	# Rows below the header's two lines, or nothing to keep.
+	n=$(grep -c '^|' "$top/build/$t-check.md" 2>/dev/null)
+	[ "${n:-0}" -gt 2 ] || continue
 	{
 		echo "# make check's $t rows, $(date -u +%F), at $ran_at"
 		echo
