@@ -35,10 +35,11 @@ if [ "$(git rev-parse --is-shallow-repository)" = true ]; then
 fi
 
 module_paths=(kmem_mom include scripts/conftest.sh scripts/probes)
-# same_module SHA: the module built from SHA's tree is HEAD's.
-same_module() {
-	git diff --quiet "$1" HEAD -- "${module_paths[@]}" &&
-		git diff --quiet -I '^#' "$1" HEAD -- Kbuild
+# module_changes SHA: the module's files that differ between SHA and HEAD
+# (Kbuild only if more than its comments); none: the same module.
+module_changes() {
+	git diff --name-only "$1" HEAD -- "${module_paths[@]}"
+	git diff --quiet -I '^#' "$1" HEAD -- Kbuild || echo Kbuild
 }
 
 # named_commits FILE...: every commit the files name, one per line.
@@ -57,13 +58,10 @@ named_commits() {
 	done
 }
 
-# index_state FILE: the state column of FILE's row in the index.
-index_state() {
-	awk -F'|' -v f="${1#results/}" '
-		/^\| \[/ { n = $2; sub(/^ *\[/, "", n); sub(/\].*/, "", n)
-			   if (n == f) { s = $(NF - 1); sub(/^ */, "", s); sub(/ *$/, "", s); print s } }
-	' "$index"
-}
+# The index's rows: each file (relative to results/), a tab, its state.
+index_rows=$(awk -F'|' '/^\| \[/ { n = $2; sub(/^ *\[/, "", n); sub(/\].*/, "", n)
+				s = $(NF - 1); sub(/^ */, "", s); sub(/ *$/, "", s)
+				print n "\t" s }' "$index")
 
 pass=0
 fail=0
@@ -86,7 +84,7 @@ for f in $files; do
 		[ -f "$e" ] && sources+=("$e")
 	done
 	commits=$(named_commits "${sources[@]}" | grep -E '^[0-9a-f]{7,40}' | LC_ALL=C sort -u)
-	state=$(index_state "$f")
+	state=$(awk -F'\t' -v f="${f#results/}" '$1 == f { print $2 }' <<<"$index_rows")
 	old=()
 	bad=()
 	for c in $commits; do
@@ -95,7 +93,7 @@ for f in $files; do
 		*)
 			if ! git rev-parse -q --verify "$c^{commit}" >/dev/null; then
 				bad+=("$c: not a commit of this repository")
-			elif ! same_module "$c"; then
+			elif [ -n "$(module_changes "$c")" ]; then
 				old+=("$c")
 			fi
 			;;
@@ -116,8 +114,7 @@ for f in $files; do
 	elif [ ${#old[@]} -gt 0 ]; then
 		point not-ok "$f describes the module of HEAD" \
 			"${old[*]}: the module differs from HEAD's in: $(for c in "${old[@]}"; do
-				git diff --name-only "$c" HEAD -- "${module_paths[@]}"
-				git diff --quiet -I '^#' "$c" HEAD -- Kbuild || echo Kbuild
+				module_changes "$c"
 			done | sort -u | tr '\n' ' ')" \
 			"re-run it, or mark its row in $index 'older module: why it is kept'"
 	else
@@ -126,8 +123,7 @@ for f in $files; do
 	fi
 done
 
-gone=$(awk -F'|' '/^\| \[/ { n = $2; sub(/^ *\[/, "", n); sub(/\].*/, "", n); print n }' "$index" |
-	while read -r n; do [ -f "results/$n" ] || echo "$n"; done)
+gone=$(cut -f1 <<<"$index_rows" | while read -r n; do [ -f "results/$n" ] || echo "$n"; done)
 if [ -z "$gone" ]; then
 	point ok "$index lists only files that exist"
 else
