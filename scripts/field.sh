@@ -26,7 +26,6 @@
 # keeps the committed one.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-kmm_kernels_env
 
 out=$KMM_TOP/build/field
 imgs=$KMM_STATE/field
@@ -41,6 +40,8 @@ boot_gib=2
 	tail -n 20 "$out/setup.log"
 	kmm_die "setup failed"
 }
+# After setup: on a fresh machine, setup is what writes kernels.env.
+kmm_kernels_env
 # The packages, made from a copy of the tree (make check's package stage
 # may be using build/deb meanwhile).
 priv=$(mktemp -d)
