@@ -40,9 +40,18 @@ kmm_chroot() {
 
 # The kernel environments: name, where headers build, and the guest image.
 # kernels.env (written by scripts/kernels.sh) sets K61 K612 K73 K72.
+# On a fresh machine the first target run (make lint, make matrix, ...)
+# installs what setup.sh installs, since that is what writes the file.
 kmm_kernels_env() {
-	local f=$KMM_STATE/kernels.env
-	[ -f "$f" ] || kmm_die "$f missing: run scripts/kernels.sh first"
+	local f=$KMM_STATE/kernels.env log=$KMM_TOP/build/setup.log
+	if [ ! -f "$f" ]; then
+		kmm_log "$f missing: running scripts/setup.sh first (log: $log)"
+		mkdir -p "${log%/*}"
+		"$KMM_TOP/scripts/setup.sh" >"$log" 2>&1 || {
+			tail -n 20 "$log" >&2
+			kmm_die "setup failed"
+		}
+	fi
 	# shellcheck disable=SC1090
 	. "$f"
 }
