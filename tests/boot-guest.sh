@@ -37,7 +37,7 @@ usage() {
 usage: $0 --kernel KVER --device DEVICE --script PATH
 	[--rootfs bookworm|trixie] [--overlay DIR]... [--modules ROOT] [--append "cmdline"]
 	[--env NAME=VALUE]... [--timeout SECONDS] [--allow-alloc-failures]
-	[--allow-injected-failures] --out DIR
+	[--allow-injected-failures] [--allow-offline-migration-failures] --out DIR
 DEVICE: none hmem hmem-twoinit hmem-hmat-overflow pmem multi pair pair-nodes nvdimm nvdimm-nonuma cxl bench (KMM_BENCH_GIB)
 EOT
 	exit 2
@@ -47,7 +47,7 @@ EOT
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
 kver= device= script= append= timeout=300 out= rootfs_suite=bookworm
-allow_alloc_traces= allow_injected=
+allow_alloc_traces= allow_injected= allow_offline_migration=
 overlays=() uenv=() mods_root=
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -63,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--out) out=${2:?}; shift 2 ;;
 	--allow-alloc-failures) allow_alloc_traces=1; shift ;;
 	--allow-injected-failures) allow_injected=1; shift ;;
+	--allow-offline-migration-failures) allow_offline_migration=1; shift ;;
 	-h | --help) usage ;;
 	*) kmm_log "unknown argument: $1"; usage ;;
 	esac
@@ -702,6 +703,38 @@ if [ -n "$allow_injected" ]; then
 	if [ -n "$(stray_traces "$out/console.log")" ]; then
 		kmm_log "a stack trace that no injected failure explains:"
 		stray_traces "$out/console.log" | head -n 5 >&2
+		fail=1
+	fi
+fi
+# --allow-offline-migration-failures (the kernel's memory-hotplug selftest,
+# which offlines boot memory): when the pages of a boot-memory block have no
+# other node's kernel zone to go to (the only other node is the device, in
+# ZONE_MOVABLE), offline_pages() retries until signalled, and each failed
+# allocation of a migration target is reported by warn_alloc() with a stack
+# dump.  Such a dump is let through only when it is one: a "page allocation
+# failure" header at most 8 lines before it, and do_migrate_range() and
+# offline_pages() in its stack.  Any other stack trace stays a failure.
+offline_stray_traces() {
+	tr -d '\r' <"$1" | awk '
+		function verdict() {
+			if (at && !(hdr && at - hdr <= 8 && mig && off))
+				print at ": " line
+			at = 0
+		}
+		/page allocation failure:/ { verdict(); hdr = NR }
+		/Call Trace:/ { verdict(); at = NR; line = $0; mig = off = 0; next }
+		at && /do_migrate_range/ { mig = 1 }
+		at && /offline_pages/ { off = 1 }
+		at && /<\/TASK>/ { verdict(); hdr = 0 }
+		END { verdict() }'
+}
+if [ -n "$allow_offline_migration" ]; then
+	bad='WARNING:|BUG:|Oops|Kernel panic'
+	printf '# kmm-offline-migration-failures %s\n' \
+		"$(grep -c 'page allocation failure:' "$out/console.log" || true)"
+	if [ -n "$(offline_stray_traces "$out/console.log")" ]; then
+		kmm_log "a stack trace that is not an offline's failed migration target:"
+		offline_stray_traces "$out/console.log" | head -n 5 >&2
 		fail=1
 	fi
 fi

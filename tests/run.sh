@@ -42,6 +42,10 @@ done
 #                    waits for the others' turn (a lock on the machine)
 #            injected = the stack dumps of injected allocation failures
 #                       are the test's record, not a console failure
+#            offline-retries = the stack dumps of an offline's failed
+#                       migration-target allocations are let through (the
+#                       kernel's selftest offlines boot memory whose pages
+#                       may have nowhere to go; tests/guest/selftest.sh)
 # Userland follows the kernel's Debian release: bookworm (daxctl/cxl 76) for
 # 6.1 and 6.12, trixie (81) for 7.x.
 mom=memory_hotplug.memmap_on_memory=1
@@ -118,7 +122,7 @@ scenarios=(
 	"load-short|tests/guest/load.sh|hmem|$mom|env=KMM_LOAD_CYCLES=3"
 	# 2.5 min on its kernel; on the debug kernel a third of it took 1500 s.
 	"faults-short|tests/guest/faults.sh|multi|$mom|fi timeout=900 env=KMM_CONCURRENT=5 sets=check,debug"
-	"selftest-6.1|tests/guest/selftest.sh|hmem|$mom|kselftest series=6.1"
+	"selftest-6.1|tests/guest/selftest.sh|hmem|$mom|kselftest offline-retries series=6.1 timeout=900"
 	# online=movable holds while the device is bound, against a RHEL-style
 	# rule, chmem, daxctl --no-movable and plain writes.
 	"movable-hmem|tests/guest/movable.sh|hmem|$mom|env=KMM_UDEV=1"
@@ -173,7 +177,7 @@ scenarios=(
 	"integrity-normal-ram|tests/guest/integrity.sh|hmem|$mom|sets=stress env=KMM_ZONES=Normal env=KMM_PLACEMENTS=ram timeout=1800"
 	"load|tests/guest/load.sh|hmem|$mom|sets=stress env=KMM_LOAD_CYCLES=20 timeout=1200"
 	"faults|tests/guest/faults.sh|multi|$mom|sets=stress fi env=KMM_CONCURRENT=50 timeout=1200"
-	"selftest|tests/guest/selftest.sh|hmem|$mom|kselftest sets=stress"
+	"selftest|tests/guest/selftest.sh|hmem|$mom|kselftest offline-retries sets=stress timeout=900"
 )
 
 # The policy matrix of make stress: every driver (in-tree kmem, kmem_mom,
@@ -491,6 +495,7 @@ for p in ${plan[@]+"${plan[@]}"}; do
 			;;
 		large) turn=(flock "$KMM_STATE/large-guest.lock") ;;
 		injected) more+=(--allow-injected-failures) ;;
+		offline-retries) more+=(--allow-offline-migration-failures) ;;
 		esac
 	done
 	[ "$set" != debug ] || timeout=$((timeout * 5))
