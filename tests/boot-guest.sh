@@ -682,27 +682,33 @@ elif [ "$qrc" != 0 ]; then
 fi
 
 bad='WARNING:|BUG:|Oops|Call Trace|Kernel panic'
-# Benchmarks push the in-tree kmem into vmemmap allocation failures on
-# purpose; their traces (warn_alloc) are results there, counted and shown.
-if [ -n "$allow_alloc_traces" ]; then
-	bad='WARNING:|BUG:|Oops|Kernel panic'
-	printf '# kmm-alloc-failures %s\n' "$(grep -cE 'allocation failure|alloc failure' "$out/console.log" || true)"
-fi
-# --allow-injected-failures (the debug lane's allocation-failure loop): the
-# stack dump of each injected failure, and of the allocator's own report of
-# it, is the test's record.  A stack trace is let through only right after
-# one of those headers; any other stays a failure.
+# Stack dumps that are a run's record, not a failure: those of allocation
+# failures (warn_alloc: "page allocation failure", "vmemmap alloc
+# failure", "vmalloc error") with --allow-alloc-failures, where benchmarks
+# push the in-tree kmem into vmemmap allocation failures on purpose; those
+# and each injected failure's own dump with --allow-injected-failures (the
+# debug lane's allocation-failure loop).  A stack trace is let through only
+# at most 8 lines after one of those headers; any other stays a failure.
 stray_traces() {
-	tr -d '\r' <"$1" | awk '
-		/FAULT_INJECTION: forcing a failure|allocation failure|vmalloc error: size/ { hdr = NR }
+	tr -d '\r' <"$1" | awk -v hdrs="$2" '
+		$0 ~ hdrs { hdr = NR }
 		/Call Trace:/ { if (hdr && NR - hdr <= 8) hdr = 0; else print NR ": " $0 }'
 }
+alloc_hdrs='allocation failure|alloc failure|vmalloc error: size'
+traced_hdrs=
+if [ -n "$allow_alloc_traces" ]; then
+	traced_hdrs=$alloc_hdrs
+	printf '# kmm-alloc-failures %s\n' "$(grep -cE 'allocation failure|alloc failure' "$out/console.log" || true)"
+fi
 if [ -n "$allow_injected" ]; then
-	bad='WARNING:|BUG:|Oops|Kernel panic'
+	traced_hdrs="FAULT_INJECTION: forcing a failure|$alloc_hdrs"
 	printf '# kmm-injected-failures %s\n' "$(grep -c 'FAULT_INJECTION: forcing a failure' "$out/console.log" || true)"
-	if [ -n "$(stray_traces "$out/console.log")" ]; then
-		kmm_log "a stack trace that no injected failure explains:"
-		stray_traces "$out/console.log" | head -n 5 >&2
+fi
+if [ -n "$traced_hdrs" ]; then
+	bad='WARNING:|BUG:|Oops|Kernel panic'
+	if [ -n "$(stray_traces "$out/console.log" "$traced_hdrs")" ]; then
+		kmm_log "a stack trace that no allocation failure (or injected failure) explains:"
+		stray_traces "$out/console.log" "$traced_hdrs" | head -n 5 >&2
 		fail=1
 	fi
 fi
