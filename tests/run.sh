@@ -315,8 +315,6 @@ kselftest() {
 # The table: one row per "# summary|..." line of a run; a failed run's rows
 # say fail whatever the guest thought, and a run that printed none gets one.
 table=$KMM_TOP/build/summary-$set.md
-mkdir -p "$KMM_TOP/build"
-printf '| check | kernel | iterations | result | data lost (bytes) | drift |\n|---|---|---|---|---|---|\n' >"$table"
 add_rows() { # add_rows KVER NAME TAPFILE RC
 	local rows
 	rows=$(grep '^# summary|' "$3" | cut -d'|' -f2-) || true
@@ -332,16 +330,22 @@ add_rows() { # add_rows KVER NAME TAPFILE RC
 
 # The policy table: one row per "# policy|..." line (tests/guest/policy.sh).
 ptable=$KMM_TOP/build/policy-$set.md
-printf '%s\n' "| kernel | device | GiB | blocks | memmap_on_memory (boot) | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | first blocks | zones movable/normal/offline | give-back |" \
-	"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
 # The size table: the same rows from the size-* guests (the size family of
 # make check, the size matrix of make stress), in a table of their own.
 stable=$KMM_TOP/build/sizes-$set.md
-head -n 2 "$ptable" >"$stable"
 # The tables table: one row per "# tables|..." line (tests/guest/tables.sh).
 ttable=$KMM_TOP/build/tables-$set.md
-printf '%s\n' "| kernel | device | driver | blocks | zones movable/normal/offline | page-table pages allocated | of them in the device | section roots allocated | of them in the device | give-back |" \
-	"|---|---|---|---|---|---|---|---|---|---|" >"$ttable"
+# new_tables: the four tables, headers only.  Not for -l, which must not
+# empty the tables of a run going on in the same tree.
+new_tables() {
+	mkdir -p "$KMM_TOP/build"
+	printf '| check | kernel | iterations | result | data lost (bytes) | drift |\n|---|---|---|---|---|---|\n' >"$table"
+	printf '%s\n' "| kernel | device | GiB | blocks | memmap_on_memory (boot) | driver | policy | placement | node0 DRAM spent (kB) | node1 MemTotal (kB) | node1 MemFree (kB) | present - managed (pages) | sysfs device/ram/hotplug | first blocks | zones movable/normal/offline | give-back |" \
+		"|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|" >"$ptable"
+	head -n 2 "$ptable" >"$stable"
+	printf '%s\n' "| kernel | device | driver | blocks | zones movable/normal/offline | page-table pages allocated | of them in the device | section roots allocated | of them in the device | give-back |" \
+		"|---|---|---|---|---|---|---|---|---|---|" >"$ttable"
+}
 md_rows() { # md_rows TAG TAPFILE: the TAG lines as table rows
 	grep "^# $1|" "$2" | cut -d'|' -f2- |
 		awk -F'|' '{ for (i = 1; i <= NF; i++) printf "| %s ", $i; print "|" }' || true
@@ -454,6 +458,11 @@ for kver in "${kernels[@]}"; do
 		plan+=("$kver|$sc")
 	done
 done
+# A -s that names no scenario is a typo, not an empty run.
+for o in ${only[@]+"${only[@]}"}; do
+	printf '%s\n' "${scenarios[@]}" | cut -d'|' -f1 | grep -qx -- "$o" ||
+		kmm_die "no guest scenario is named '$o' (tests/run.sh -S SET -l lists them)"
+done
 if [ -n "$list" ]; then
 	for p in ${plan[@]+"${plan[@]}"}; do
 		IFS='|' read -r kver name _ <<<"$p"
@@ -461,6 +470,7 @@ if [ -n "$list" ]; then
 	done
 	exit 0
 fi
+new_tables
 echo "TAP version 13"
 echo "1..${#plan[@]}"
 

@@ -200,7 +200,7 @@ stuck=
 rows=()
 run_case() { # run_case DRIVER POLICY PLACEMENT
 	local drv=$1 pol=$2 place=$3 t="[$1:$2:$3]" d0 d1 mm0 mm1 blocks0
-	local zones want total memfree used unmanaged sysfs= first= lone=0 gb out rc mom=1 pol_row
+	local zones want total memfree used unmanaged sysfs= first= lone=0 gb gib out rc mom=1 pol_row
 	local where=$place
 	[ "$drv" = kmem ] || [ "$drv" = knob ] && mom=
 	[ "$place" = auto ] && where=$(auto_where)
@@ -330,7 +330,9 @@ run_case() { # run_case DRIVER POLICY PLACEMENT
 	[ $rc = 0 ] || [ $gb = stuck ] || gb="FAILED: $(tail -n 1 <<<"$out")"
 	pol_row=$pol
 	[ "$pol" != booted ] || pol_row="as booted ($booted_aob)"
-	rows+=("$((n * $(memblock_bytes) >> 30))|$n x $(($(memblock_bytes) >> 20)) MiB|$boot_param|$drv|$pol_row|$place|$((d0 - d1))|$total|$memfree|$unmanaged|${sysfs:--}|${first:--}|${zones// //}|$gb")
+	# GiB as a decimal: a pmem namespace of 7 blocks is 0.875, not 0.
+	gib=$(awk -v b=$((n * $(memblock_bytes))) 'BEGIN { printf "%g", b / 2^30 }')
+	rows+=("$gib|$n x $(($(memblock_bytes) >> 20)) MiB|$boot_param|$drv|$pol_row|$place|$((d0 - d1))|$total|$memfree|$unmanaged|${sysfs:--}|${first:--}|${zones// //}|$gb")
 }
 
 for c in ${KMM_CASES//,/ }; do
