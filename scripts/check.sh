@@ -102,6 +102,9 @@ finish_stage() {
 	report "$1" "$rc" "$secs"
 }
 
+# The stages print bare TAP lines, counted here against their plans.
+export KMM_TAP_BARE=1
+
 # Setup first: the plans need its kernels.env.  Then every stage's plan,
 # asked of the stage itself, and their sum as make check's plan.
 "$top/scripts/setup.sh" >"$logdir/setup.log" 2>&1 ||

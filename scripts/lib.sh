@@ -56,6 +56,32 @@ kmm_kernels_env() {
 	. "$f"
 }
 
+# kmm_tap_main PLAN SCRIPT ARGS...: run SCRIPT (which prints bare "ok" /
+# "not ok" lines) as a whole TAP run: "TAP version 13" and "1..PLAN"
+# first, then its lines, then "N passed, N failed", where a planned test
+# that never reported counts as failed.  Exits 1 if anything failed or
+# SCRIPT did.  SCRIPT runs with KMM_TAP_BARE=1, which the stage scripts
+# test to tell this call from their own run.
+kmm_tap_main() {
+	local plan=$1 counts rc p f
+	shift
+	counts=$(mktemp)
+	echo "TAP version 13"
+	echo "1..$plan"
+	KMM_TAP_BARE=1 "$@" | awk -v out="$counts" '
+		{ print }
+		/^ok( |$)/ { p++ }
+		/^not ok( |$)/ { f++ }
+		END { printf "%d %d\n", p, f >out }'
+	rc=${PIPESTATUS[0]}
+	read -r p f <"$counts"
+	rm -f "$counts"
+	[ $((p + f)) -ge "$plan" ] || f=$((plan - p))
+	[ "$rc" = 0 ] || echo "# ${1##*/} exited $rc"
+	echo "$p passed, $f failed"
+	[ "$rc" = 0 ] && [ "$f" = 0 ]
+}
+
 # kmm_kv_rows TAG LABEL FIELD...: the "# TAG k=v ..." lines of the TAP on
 # stdin as tab-separated rows: LABEL, then the value of each FIELD (empty
 # where a line has none).  How the benchmark guests report to the host.

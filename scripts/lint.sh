@@ -25,6 +25,8 @@ if [ "${1:-}" = --plan ]; then
 		$("$KMM_TOP/scripts/results-check.sh" --plan)))
 	exit 0
 fi
+# make lint's own run: a whole TAP run (make check runs it bare, as a stage).
+[ -n "${KMM_TAP_BARE:-}" ] || { kmm_tap_main "$("$0" --plan)" "$0" "$@"; exit; }
 
 sources=$(cd "$KMM_TOP" && ls kmem_mom/*.c include/kmem_mom/*.h scripts/probes/*.c)
 tool_sources=$(cd "$KMM_TOP" && ls tools/kmem-mom/*.c tools/kmem-mom/*.h)
