@@ -682,20 +682,47 @@ elif [ "$qrc" != 0 ]; then
 fi
 
 bad='WARNING:|BUG:|Oops|Call Trace|Kernel panic'
-# Stack dumps that are a run's record, not a failure: those of allocation
-# failures (warn_alloc: "page allocation failure", "vmemmap alloc
-# failure", "vmalloc error") with --allow-alloc-failures, where benchmarks
-# push the in-tree kmem into vmemmap allocation failures on purpose; those
-# and each injected failure's own dump with --allow-injected-failures (the
-# debug lane's allocation-failure loop).  A stack trace is let through only
-# at most 8 lines after one of those headers; any other stays a failure.
+# Stack dumps that are a run's record, not a failure, each let through
+# only at most 8 lines after its report's header (and one per header);
+# any other stack trace stays a failure:
+# --allow-alloc-failures: allocation failures (warn_alloc: "page
+#   allocation failure", "vmemmap alloc failure", "vmalloc error"), where
+#   benchmarks push the in-tree kmem into vmemmap allocation failures on
+#   purpose;
+# --allow-injected-failures: those and each injected failure's own dump
+#   (the debug lane's allocation-failure loop);
+# --allow-offline-migration-failures: the kernel's memory-hotplug
+#   selftest offlines boot memory; when a boot block's pages have no other
+#   node's kernel zone to go to (the only other node is the device, in
+#   ZONE_MOVABLE), offline_pages() retries until signalled and warn_alloc()
+#   reports each failed migration target.  Such a dump must also have
+#   do_migrate_range() and offline_pages() in its stack.
+# stray_traces CONSOLE HDRS [FRAMES]: the traces of CONSOLE that no header
+# matching HDRS explains, or (FRAMES: space-separated) whose stack lacks
+# one of FRAMES.
 stray_traces() {
-	tr -d '\r' <"$1" | awk -v hdrs="$2" '
-		$0 ~ hdrs { hdr = NR }
-		/Call Trace:/ { if (hdr && NR - hdr <= 8) hdr = 0; else print NR ": " $0 }'
+	tr -d '\r' <"$1" | awk -v hdrs="$2" -v frames="${3:-}" '
+		BEGIN { nf = split(frames, need, " ") }
+		function verdict(   i, ok) {
+			if (!at)
+				return
+			ok = hdr && at - hdr <= 8
+			for (i = 1; i <= nf; i++)
+				if (!(need[i] in seen))
+					ok = 0
+			if (!ok)
+				print at ": " line
+			at = hdr = 0
+			split("", seen)
+		}
+		$0 ~ hdrs { verdict(); hdr = NR }
+		/Call Trace:/ { verdict(); at = NR; line = $0; next }
+		at { for (i = 1; i <= nf; i++) if (index($0, need[i])) seen[need[i]] = 1 }
+		at && /<\/TASK>/ { verdict() }
+		END { verdict() }'
 }
 alloc_hdrs='allocation failure|alloc failure|vmalloc error: size'
-traced_hdrs=
+traced_hdrs= traced_frames=
 if [ -n "$allow_alloc_traces" ]; then
 	traced_hdrs=$alloc_hdrs
 	printf '# kmm-alloc-failures %s\n' "$(grep -cE 'allocation failure|alloc failure' "$out/console.log" || true)"
@@ -704,43 +731,16 @@ if [ -n "$allow_injected" ]; then
 	traced_hdrs="FAULT_INJECTION: forcing a failure|$alloc_hdrs"
 	printf '# kmm-injected-failures %s\n' "$(grep -c 'FAULT_INJECTION: forcing a failure' "$out/console.log" || true)"
 fi
-if [ -n "$traced_hdrs" ]; then
-	bad='WARNING:|BUG:|Oops|Kernel panic'
-	if [ -n "$(stray_traces "$out/console.log" "$traced_hdrs")" ]; then
-		kmm_log "a stack trace that no allocation failure (or injected failure) explains:"
-		stray_traces "$out/console.log" "$traced_hdrs" | head -n 5 >&2
-		fail=1
-	fi
-fi
-# --allow-offline-migration-failures (the kernel's memory-hotplug selftest,
-# which offlines boot memory): when the pages of a boot-memory block have no
-# other node's kernel zone to go to (the only other node is the device, in
-# ZONE_MOVABLE), offline_pages() retries until signalled, and each failed
-# allocation of a migration target is reported by warn_alloc() with a stack
-# dump.  Such a dump is let through only when it is one: a "page allocation
-# failure" header at most 8 lines before it, and do_migrate_range() and
-# offline_pages() in its stack.  Any other stack trace stays a failure.
-offline_stray_traces() {
-	tr -d '\r' <"$1" | awk '
-		function verdict() {
-			if (at && !(hdr && at - hdr <= 8 && mig && off))
-				print at ": " line
-			at = 0
-		}
-		/page allocation failure:/ { verdict(); hdr = NR }
-		/Call Trace:/ { verdict(); at = NR; line = $0; mig = off = 0; next }
-		at && /do_migrate_range/ { mig = 1 }
-		at && /offline_pages/ { off = 1 }
-		at && /<\/TASK>/ { verdict(); hdr = 0 }
-		END { verdict() }'
-}
 if [ -n "$allow_offline_migration" ]; then
-	bad='WARNING:|BUG:|Oops|Kernel panic'
+	traced_hdrs='page allocation failure:' traced_frames='do_migrate_range offline_pages'
 	printf '# kmm-offline-migration-failures %s\n' \
 		"$(grep -c 'page allocation failure:' "$out/console.log" || true)"
-	if [ -n "$(offline_stray_traces "$out/console.log")" ]; then
-		kmm_log "a stack trace that is not an offline's failed migration target:"
-		offline_stray_traces "$out/console.log" | head -n 5 >&2
+fi
+if [ -n "$traced_hdrs" ]; then
+	bad='WARNING:|BUG:|Oops|Kernel panic'
+	if [ -n "$(stray_traces "$out/console.log" "$traced_hdrs" "$traced_frames")" ]; then
+		kmm_log "a stack trace that none of the allowed reports explains:"
+		stray_traces "$out/console.log" "$traced_hdrs" "$traced_frames" | head -n 5 >&2
 		fail=1
 	fi
 fi
