@@ -8,7 +8,7 @@
 #                                                 the test build (ASan + UBSan)
 #   make clean
 #   KMM_WERROR=1 (any target that builds): warnings are errors, as in the
-#   project's own builds (scripts/kbuild.sh, make lint); off for users
+#   project's own builds (devel/kbuild.sh, make lint); off for users
 #   make check    build matrix + lint + guest tests (see README)
 #   make check-debug  guest scenarios on a KASAN/lockdep/kmemleak kernel with
 #                 allocation-failure sweeps (results/debug/)
@@ -69,36 +69,36 @@ clean:
 	rm -rf include/generated build
 
 check:
-	scripts/check.sh
+	devel/check.sh
 
 check-debug:
-	scripts/check-debug.sh
+	devel/check-debug.sh
 
 stress:
-	scripts/stress.sh
+	devel/stress.sh
 
 matrix:
-	scripts/matrix.sh
+	devel/matrix.sh
 
 lint:
-	scripts/lint.sh
+	devel/lint.sh
 
 deb:
-	scripts/deb.sh
+	devel/deb.sh
 
 guest-tests:
 	tests/run.sh
 
 demo:
-	scripts/demo.sh
+	devel/demo.sh
 
 bench:
-	scripts/bench.sh
+	devel/bench.sh
 
 bench-trace:
-	scripts/bench-trace.sh
+	devel/bench-trace.sh
 
 field:
-	scripts/field.sh
+	devel/field.sh
 
 FORCE:

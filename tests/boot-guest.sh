@@ -29,7 +29,7 @@
 # Exit 0 only if the script exited 0 and the console is free of warnings,
 # oopses and panics.
 set -euo pipefail
-. "$(dirname "$0")/../scripts/lib.sh"
+. "$(dirname "$0")/../devel/lib.sh"
 umask 022
 
 usage() {
@@ -107,7 +107,7 @@ img=$KMM_STATE/images/$kver ready=$KMM_STATE/images/$kver/.kmm-ready
 if [ ! -f "$ready" ] && [ -n "$mods_root" ] && [ -f "$mods_root/boot/vmlinuz-$kver" ]; then
 	img=$mods_root ready=$mods_root/boot/vmlinuz-$kver
 fi
-[ -f "$ready" ] || kmm_die "$img missing: run scripts/kernels.sh"
+[ -f "$ready" ] || kmm_die "$img missing: run devel/kernels.sh"
 vmlinuz= moddir=
 for f in "$img/boot/vmlinuz-$kver" "$img/usr/lib/modules/$kver/vmlinuz" \
 	"$img/lib/modules/$kver/vmlinuz"; do

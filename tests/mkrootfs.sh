@@ -16,7 +16,7 @@
 # changes (or with --force).  Atomic: everything is built in *.tmp and
 # renamed, so an interrupted run never leaves a half-made rootfs behind.
 set -euo pipefail
-. "$(dirname "$0")/../scripts/lib.sh"
+. "$(dirname "$0")/../devel/lib.sh"
 
 usage() { kmm_die "usage: $0 [bookworm|trixie] [--force]"; }
 
@@ -54,8 +54,8 @@ trixie)
 esac
 
 [ "$(id -u)" = 0 ] || kmm_die "must run as root (mmdebstrap --mode=root, device nodes)"
-command -v mmdebstrap >/dev/null || kmm_die "mmdebstrap missing: run scripts/setup-host.sh"
-command -v cpio >/dev/null || kmm_die "cpio missing: run scripts/setup-host.sh"
+command -v mmdebstrap >/dev/null || kmm_die "mmdebstrap missing: run devel/setup-host.sh"
+command -v cpio >/dev/null || kmm_die "cpio missing: run devel/setup-host.sh"
 
 dir=$KMM_STATE/rootfs
 out=$dir/$SUITE.cpio

@@ -13,7 +13,7 @@
 # check-debug, on the debug lane's kernel).  -l lists the guest runs
 # ("KVER NAME") and runs nothing.
 set -uo pipefail
-. "$(dirname "$0")/../scripts/lib.sh"
+. "$(dirname "$0")/../devel/lib.sh"
 kmm_kernels_env
 
 kernels=() only=() set=check list=
@@ -297,7 +297,7 @@ check | stress | debug) ;;
 *) kmm_die "-S $set: want check, stress or debug" ;;
 esac
 
-stage() { "$KMM_TOP/scripts/stage.sh" "$1" "$2" >/dev/null 2>&1; }
+stage() { "$KMM_TOP/devel/stage.sh" "$1" "$2" >/dev/null 2>&1; }
 
 helpers=$KMM_TOP/build/helpers
 [ -n "$list" ] || "$KMM_TOP/tests/helpers/build.sh" "$helpers" || kmm_die "test helpers do not build"

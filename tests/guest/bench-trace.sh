@@ -11,7 +11,7 @@
 # the tracer costs little where it is not looking.  Fork, exec and exit
 # events account for the processes that daxctl starts (the modprobe.d rule
 # that libkmod runs for it).  Every function's calls and time per phase
-# become "# TRACE ... fn=NAME calls=N us=T" lines for scripts/bench-trace.sh;
+# become "# TRACE ... fn=NAME calls=N us=T" lines for devel/bench-trace.sh;
 # "fn=wall" is the phase's wall time, "fn=daxctl" daxctl's lifetime,
 # "fn=daxctl-children" that of the processes daxctl started, "fn=sys:NAME"
 # daxctl's time in a system call, and "fn=daxctl-user" the rest of it.  Nothing

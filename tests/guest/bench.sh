@@ -4,7 +4,7 @@
 # One benchmark guest: node0 has 1 GiB of DRAM, node1 KMM_BENCH_GIB GiB of
 # soft-reserved memory (dax0.0).  Each driver (benchlib.sh) hot-adds and
 # onlines the whole device KMM_BENCH_REPS times and takes it back out.
-# Every run prints one "# RESULT k=v ..." line for scripts/bench.sh.  A
+# Every run prints one "# RESULT k=v ..." line for devel/bench.sh.  A
 # failed hot-add is a result too (status=fail plus the kernel's reason), not
 # a failed test.  Nothing here asserts a timing.
 set -euo pipefail

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The field lane's checks (scripts/field.sh), run by systemd at each boot
-# of a Debian server image (scripts/field-image.sh): firmware with Secure
+# The field lane's checks (devel/field.sh), run by systemd at each boot
+# of a Debian server image (devel/field-image.sh): firmware with Secure
 # Boot, shim, grub, Debian's signed kernel, systemd and udev, kmem-mom
 # installed by apt.  Nothing here loads or binds anything the system would
 # not: the hmem device comes up at boot, udev loads "kmem" for it (6.3+),

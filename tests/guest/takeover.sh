@@ -8,7 +8,7 @@
 # log says which driver took over, from which file: where the kernel
 # package put it, or where dkms 3.1 and later (Debian 13) moved it when it
 # installed kmem_mom's "kmem" (/var/lib/dkms/kmem_mom/original_module/).
-# Booted from a root DKMS installed into (scripts/deb-check.sh), the tree is
+# Booted from a root DKMS installed into (devel/deb-check.sh), the tree is
 # whatever that DKMS left; booted from the kernel package, case 3 moves the
 # file as dkms 3.1+ does.
 set -euo pipefail

@@ -7,7 +7,7 @@
 # binds too: the loaded "kmem" stops libkmod from running the rule again)
 # and gives the device back, and the new module serves from the next load:
 # after "modprobe -r kmem_mom" or the next reboot.
-# Booted from a root apt upgraded (scripts/deb-check.sh): its modules are
+# Booted from a root apt upgraded (devel/deb-check.sh): its modules are
 # the new build; /kmm-old holds the files the old build had installed.
 set -euo pipefail
 . /kmm/lib.sh

@@ -5,7 +5,7 @@
 # that one binary runs in the bookworm and the trixie guests, into
 # OVERLAY/usr/bin (on the guest's PATH).  Rebuilt only when a source changed.
 set -euo pipefail
-. "$(dirname "$0")/../../scripts/lib.sh"
+. "$(dirname "$0")/../../devel/lib.sh"
 
 ov=${1:?usage: build.sh OVERLAY}
 mkdir -p "$ov/usr/bin"

@@ -3,7 +3,7 @@
 #
 # make field: kmem_mom on the deployment path of a real server.  Debian 12
 # (6.1, 6.12 from backports) and Debian 13 (its 6.12, 7.3 from backports)
-# disk images (scripts/field-image.sh: the packages installed by apt from
+# disk images (devel/field-image.sh: the packages installed by apt from
 # a local repository, DKMS building and signing for every kernel), booted
 # by QEMU through OVMF's Secure Boot firmware with Microsoft's keys, shim,
 # grub and Debian's signed kernel, into systemd; tests/guest/field.sh runs
@@ -36,7 +36,7 @@ shim_guid=605dab50-e046-4300-abb6-3dd810dd8b23
 ovmf=/usr/share/OVMF
 boot_gib=2
 
-"$KMM_TOP/scripts/setup.sh" >"$out/setup.log" 2>&1 || {
+"$KMM_TOP/devel/setup.sh" >"$out/setup.log" 2>&1 || {
 	tail -n 20 "$out/setup.log"
 	kmm_die "setup failed"
 }
@@ -47,7 +47,7 @@ kmm_kernels_env
 priv=$(mktemp -d)
 trap 'rm -rf "$priv"' EXIT
 kmm_copy_tree "$priv/kmem_mom"
-"$priv/kmem_mom/scripts/deb.sh" >"$out/deb.log" 2>&1 || {
+"$priv/kmem_mom/devel/deb.sh" >"$out/deb.log" 2>&1 || {
 	cat "$out/deb.log"
 	kmm_die "make deb failed"
 }
@@ -67,12 +67,12 @@ image() {
 		for deb in "$KMM_DEBS"/kmem-mom-dkms_*.deb "$KMM_DEBS"/kmem-mom-tools_*_amd64.deb; do
 			dpkg-deb --fsys-tarfile "$deb" | tar -xOf - | md5sum
 		done
-		md5sum <"$KMM_TOP/scripts/field-image.sh"
+		md5sum <"$KMM_TOP/devel/field-image.sh"
 	} | md5sum | cut -c1-12)
 	dir=$imgs/$name-$key
 	if [ ! -f "$dir/uuid" ]; then
 		rm -rf "$dir"
-		"$KMM_TOP/scripts/field-image.sh" "$suite" "$dir" "$@" >"$out/image-$name.log" 2>&1 || {
+		"$KMM_TOP/devel/field-image.sh" "$suite" "$dir" "$@" >"$out/image-$name.log" 2>&1 || {
 			tail -n 30 "$out/image-$name.log" >&2
 			return 1
 		}

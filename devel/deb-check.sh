@@ -60,7 +60,7 @@ kmm_copy_tree "$priv/kmem_mom"
 bump=$(git -C "$KMM_TOP" log -1 --format=%H -G'^PACKAGE_VERSION=' -- dkms.conf 2>/dev/null)
 prev=
 [ -n "$bump" ] && git -C "$KMM_TOP" cat-file -e "$bump^" 2>/dev/null && prev=$bump^
-"$priv/kmem_mom/scripts/deb.sh" | sed 's/^\(not \)\{0,1\}ok - /&make deb (in a tree only root can read): /'
+"$priv/kmem_mom/devel/deb.sh" | sed 's/^\(not \)\{0,1\}ok - /&make deb (in a tree only root can read): /'
 [ "${PIPESTATUS[0]}" = 0 ] || exit 1
 rm -rf "$debs"
 mkdir -p "${debs%/*}"

@@ -5,7 +5,7 @@
 # packages, kernels (headers, chroots, guest images) and both guest rootfs.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-"$top/scripts/setup-host.sh"
-"$top/scripts/kernels.sh"
+"$top/devel/setup-host.sh"
+"$top/devel/kernels.sh"
 "$top/tests/mkrootfs.sh" bookworm
 "$top/tests/mkrootfs.sh" trixie

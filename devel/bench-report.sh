@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# bench-report.sh RAW.tsv OUTDIR: turn scripts/bench.sh's raw results into
+# bench-report.sh RAW.tsv OUTDIR: turn devel/bench.sh's raw results into
 # OUTDIR/bench.md (a table per kernel, also printed), OUTDIR/dram.png and
 # OUTDIR/time.png.
 set -euo pipefail

@@ -19,7 +19,7 @@
 # with 65 GiB of boot RAM (sparse), which gives x86 2 GiB memory blocks.
 # Prints a markdown table per kernel, writes raw.tsv, bench.md, dram.png and
 # time.png (gnuplot) to DIR (default results/latest), then the traced breakdown
-# (scripts/bench-trace.sh, trace.md) unless --no-trace.  Asserts nothing
+# (devel/bench-trace.sh, trace.md) unless --no-trace.  Asserts nothing
 # about timings; --smoke (1 GiB, 6.12, one rep) only checks that the
 # pipeline produces its table.  --merge joins runs made separately (one
 # kernel each, --kernels K --out DIR) into one report, without guests.
@@ -57,7 +57,7 @@ fields=(gib driver rep status add_s remove_s dram_kb node1_total_kb unmanaged_pa
 
 if [ -n "$merge" ]; then
 	for d in $merge; do tail -n +2 "$d/raw.tsv"; done >>"$raw"
-	"$KMM_TOP/scripts/bench-report.sh" "$raw" "$out"
+	"$KMM_TOP/devel/bench-report.sh" "$raw" "$out"
 	for d in $merge; do
 		echo "# from $d"
 		cat "$d/env.txt"
@@ -67,7 +67,7 @@ fi
 
 # Same idempotent set-up as make check, so a fresh machine can run this
 # alone (a merge needs none of it).
-"$KMM_TOP/scripts/setup.sh" >/dev/null
+"$KMM_TOP/devel/setup.sh" >/dev/null
 kmm_kernels_env
 
 # run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS: one guest, its results
@@ -150,12 +150,12 @@ run_sizes() {
 
 declare -A overlay
 for kname in $kernels; do
-	overlay[$kname]=$("$KMM_TOP/scripts/stage.sh" "${!kname}")
+	overlay[$kname]=$("$KMM_TOP/devel/stage.sh" "${!kname}")
 	# shellcheck disable=SC2086
 	run_sizes "$kname" "$kname" 1 $sizes $scale
 	# shellcheck disable=SC2086
 	[ -z "$blocks2g" ] || run_sizes "$kname" "$kname-2G-blocks" 65 $blocks2g
 done
 
-"$KMM_TOP/scripts/bench-report.sh" "$raw" "$out"
-[ -z "$trace" ] || "$KMM_TOP/scripts/bench-trace.sh" --kernels "$kernels" --out "$out"
+"$KMM_TOP/devel/bench-report.sh" "$raw" "$out"
+[ -z "$trace" ] || "$KMM_TOP/devel/bench-trace.sh" --kernels "$kernels" --out "$out"

@@ -18,7 +18,7 @@ if [ "${1:-}" = --plan ]; then
 	echo $((1 + 2 * ${#drivers[@]}))
 	exit 0
 fi
-"$top/scripts/bench.sh" --smoke >"$top/build/bench-smoke.log" 2>&1
+"$top/devel/bench.sh" --smoke >"$top/build/bench-smoke.log" 2>&1
 rc=$?
 if [ $rc = 0 ] && [ -s "$dir/bench.md" ] && [ -s "$dir/dram.png" ] && [ -s "$dir/time.png" ]; then
 	echo "ok - make bench --smoke produced bench.md, dram.png and time.png"

@@ -26,8 +26,8 @@ else
 	report_only=0
 	log=$KMM_TOP/build/stress.log
 	mkdir -p "$KMM_TOP/build"
-	"$KMM_TOP/scripts/setup.sh" >"$KMM_TOP/build/stress-setup.log" 2>&1 ||
-		kmm_tap_abort "setup (scripts/setup.sh)" "$KMM_TOP/build/stress-setup.log"
+	"$KMM_TOP/devel/setup.sh" >"$KMM_TOP/build/stress-setup.log" 2>&1 ||
+		kmm_tap_abort "setup (devel/setup.sh)" "$KMM_TOP/build/stress-setup.log"
 	"$KMM_TOP/tests/run.sh" -S stress "$@" | tee "$log"
 	pass=$(grep -c '^ok ' "$log")
 	fail=$(grep -c '^not ok ' "$log")
@@ -87,7 +87,7 @@ if [ "$report_only" = 0 ]; then
 	day=$(date -u +%Y-%m-%d)
 	# What the rows describe: the tree they ran from.
 	commit=$(git -C "$KMM_TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-	[ -z "$(git -C "$KMM_TOP" status --porcelain -- kmem_mom include Kbuild tests tools scripts 2>/dev/null)" ] ||
+	[ -z "$(git -C "$KMM_TOP" status --porcelain -- kmem_mom include Kbuild tests tools scripts devel 2>/dev/null)" ] ||
 		commit="$commit+changes"
 	for k in $K61 $K612 $K73; do
 		kpass=$(grep -c "^ok [0-9]* - $k " "$log")

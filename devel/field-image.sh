@@ -3,7 +3,7 @@
 #
 # field-image.sh SUITE OUT KERNEL... [--later KERNEL...]: the parts of a
 # disk image of a Debian server as a user has one, for the field lane
-# (scripts/field.sh), in the directory OUT: esp.img, an EFI system
+# (devel/field.sh), in the directory OUT: esp.img, an EFI system
 # partition with shim (Microsoft-signed), Debian's signed grub and a
 # four-line grub.cfg; root.img, an ext4 root with systemd, udev, Debian's
 # signed KERNELs (name "-t SUITE-backports" before the ones from

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # bench-trace-report.sh TRACE.tsv: the markdown tables of
-# scripts/bench-trace.sh on stdout, one per kernel and size.  A row is a
+# devel/bench-trace.sh on stdout, one per kernel and size.  A row is a
 # phase's function (or "wall": the phase as the user waits for it;
 # "daxctl": daxctl's lifetime; "daxctl-children": the processes daxctl
 # started; "sys:NAME": daxctl in that system call; "daxctl-user": daxctl

@@ -12,7 +12,7 @@ set -euo pipefail
 
 kver=${1:?usage: kbuild.sh KVER [make args]}
 shift
-root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver (run scripts/kernels.sh)"
+root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver (run devel/kernels.sh)"
 
 dst=$KMM_TOP/build/$kver/${KMM_SRC_DIR:-src}
 kmm_copy_tree "$dst"

@@ -39,15 +39,15 @@ kmm_chroot() {
 }
 
 # The kernel environments: name, where headers build, and the guest image.
-# kernels.env (written by scripts/kernels.sh) sets K61 K612 K73 K72.
+# kernels.env (written by devel/kernels.sh) sets K61 K612 K73 K72.
 # On a fresh machine the first target run (make lint, make matrix, ...)
 # installs what setup.sh installs, since that is what writes the file.
 kmm_kernels_env() {
 	local f=$KMM_STATE/kernels.env log=$KMM_TOP/build/setup.log
 	if [ ! -f "$f" ]; then
-		kmm_log "$f missing: running scripts/setup.sh first (log: $log)"
+		kmm_log "$f missing: running devel/setup.sh first (log: $log)"
 		mkdir -p "${log%/*}"
-		"$KMM_TOP/scripts/setup.sh" >"$log" 2>&1 || {
+		"$KMM_TOP/devel/setup.sh" >"$log" 2>&1 || {
 			tail -n 20 "$log" >&2
 			kmm_die "setup failed"
 		}

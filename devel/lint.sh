@@ -22,7 +22,7 @@ tool_sanitize=(0 1)
 if [ "${1:-}" = --plan ]; then
 	# checkpatch twice, sparse, the tool's builds, clang-format, results.
 	echo $((2 + ${#sparse_kernels[@]} + ${#tool_envs[@]} * ${#tool_sanitize[@]} + 1 +
-		$("$KMM_TOP/scripts/results-check.sh" --plan)))
+		$("$KMM_TOP/devel/results-check.sh" --plan)))
 	exit 0
 fi
 # make lint's own run: a whole TAP run (make check runs it bare, as a stage).
@@ -58,7 +58,7 @@ else
 fi
 
 for kver in "${sparse_kernels[@]}"; do
-	"$KMM_TOP/scripts/kbuild.sh" "$kver" C=2 CHECK=sparse KMM_FAULT_INJECT=1 \
+	"$KMM_TOP/devel/kbuild.sh" "$kver" C=2 CHECK=sparse KMM_FAULT_INJECT=1 \
 		>"$log" 2>&1
 	rc=$?
 	if [ $rc = 0 ] && ! grep -E '(warning|error):' "$log" | grep -q 'kmem_mom\|/src/'; then
@@ -111,6 +111,6 @@ fi
 rm -f "$log" "$log.w"
 
 # Its TAP lines as they are; its count line is this script's to drop.
-"$KMM_TOP/scripts/results-check.sh" | grep -v '^[0-9]* passed, [0-9]* failed$'
+"$KMM_TOP/devel/results-check.sh" | grep -v '^[0-9]* passed, [0-9]* failed$'
 [ "${PIPESTATUS[0]}" = 0 ] || fail=1
 exit $fail

@@ -6,10 +6,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 kver=${KMM_DEMO_KERNEL:-}
-"$KMM_TOP/scripts/setup.sh" >/dev/null
+"$KMM_TOP/devel/setup.sh" >/dev/null
 kmm_kernels_env
 kver=${kver:-$K612}
-ov=$("$KMM_TOP/scripts/stage.sh" "$kver")
+ov=$("$KMM_TOP/devel/stage.sh" "$kver")
 exec "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" --device hmem \
 	--script tests/guest/demo.sh --overlay "$ov" \
 	--append memory_hotplug.memmap_on_memory=1 --out "$KMM_TOP/build/$kver/demo"

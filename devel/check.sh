@@ -9,7 +9,7 @@
 # the last line is "N passed, N failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-. "$top/scripts/lib.sh"
+. "$top/devel/lib.sh"
 logdir=$top/build/check
 mkdir -p "$logdir"
 
@@ -107,15 +107,15 @@ export KMM_TAP_BARE=1
 
 # Setup first: the plans need its kernels.env.  Then every stage's plan,
 # asked of the stage itself, and their sum as make check's plan.
-"$top/scripts/setup.sh" >"$logdir/setup.log" 2>&1 ||
-	kmm_tap_abort "setup (scripts/setup.sh)" "$logdir/setup.log"
+"$top/devel/setup.sh" >"$logdir/setup.log" 2>&1 ||
+	kmm_tap_abort "setup (devel/setup.sh)" "$logdir/setup.log"
 setup_secs=$(($(date +%s) - t0))
 kmm_kernels_env
-planned[matrix]=$("$top/scripts/matrix.sh" --plan)
-planned[lint]=$("$top/scripts/lint.sh" --plan)
-planned[packages]=$("$top/scripts/deb-check.sh" --plan)
+planned[matrix]=$("$top/devel/matrix.sh" --plan)
+planned[lint]=$("$top/devel/lint.sh" --plan)
+planned[packages]=$("$top/devel/deb-check.sh" --plan)
 planned[guest]=$("$top/tests/run.sh" -l | wc -l)
-planned[bench-smoke]=$("$top/scripts/bench-smoke.sh" --plan)
+planned[bench-smoke]=$("$top/devel/bench-smoke.sh" --plan)
 total=1
 for stage in "${!planned[@]}"; do
 	[[ ${planned[$stage]} =~ ^[0-9]+$ ]] ||
@@ -124,18 +124,18 @@ for stage in "${!planned[@]}"; do
 done
 echo "1..$total"
 point "ok - setup ($setup_secs s)"
-run_stage matrix "$top/scripts/matrix.sh"
-run_stage lint "$top/scripts/lint.sh"
+run_stage matrix "$top/devel/matrix.sh"
+run_stage lint "$top/devel/lint.sh"
 # The package stage is mostly downloads, unpacking and DKMS builds: it runs
 # beside the guests, which keep the CPUs busy without it only in bursts.
-start_stage packages "$top/scripts/deb-check.sh"
+start_stage packages "$top/devel/deb-check.sh"
 run_stage guest "$top/tests/run.sh"
 finish_stage packages
-run_stage bench-smoke "$top/scripts/bench-smoke.sh"
+run_stage bench-smoke "$top/devel/bench-smoke.sh"
 
 secs=$(($(date +%s) - t0))
 # The run's record (results/check/ keeps the one of a fresh clone).
-# "commit X" as scripts/results-check.sh reads it; "+changes" fails it.
+# "commit X" as devel/results-check.sh reads it; "+changes" fails it.
 ran_at="commit $(git -C "$top" rev-parse --short=12 HEAD 2>/dev/null || echo '(no git)')$(
 	[ -z "$(git -C "$top" status --porcelain 2>/dev/null)" ] || echo '+changes (uncommitted)')"
 # The guests' measurements beside it: the summary, policy and size rows.

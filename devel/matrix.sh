@@ -25,7 +25,7 @@ for pair in "${builds[@]}"; do
 	log=$KMM_TOP/build/$kver/build.log
 	mkdir -p "$(dirname "$log")"
 	start=$(date +%s.%N)
-	"$KMM_TOP/scripts/kbuild.sh" "$kver" >"$log" 2>&1
+	"$KMM_TOP/devel/kbuild.sh" "$kver" >"$log" 2>&1
 	rc=$?
 	secs=$(echo "$(date +%s.%N) - $start" | bc)
 	ko=$KMM_TOP/build/$kver/src/kmem_mom.ko
@@ -49,6 +49,6 @@ done
 } | sed 's/^/# /'
 printf '%s\n' "${tap[@]}"
 for kver in "${dkms_kernels[@]}"; do
-	"$KMM_TOP/scripts/dkms-check.sh" "$kver" || fail=1
+	"$KMM_TOP/devel/dkms-check.sh" "$kver" || fail=1
 done
 exit $fail

@@ -12,7 +12,7 @@
 # TAP on stdout; the last line is "N passed, N failed".  Each guest run is
 # recorded in results/debug/runs.tsv with the commit it ran on (a run of
 # some scenarios replaces only their rows), and results/debug/summary.md
-# adds the record up (scripts/debug-report.sh).
+# adds the record up (devel/debug-report.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -20,11 +20,11 @@ t0=$(date +%s)
 mkdir -p "$KMM_TOP/build"
 log=$KMM_TOP/build/check-debug.log
 echo "TAP version 13"
-"$KMM_TOP/scripts/setup.sh" >"$KMM_TOP/build/check-debug-setup.log" 2>&1 ||
-	kmm_tap_abort "setup (scripts/setup.sh)" "$KMM_TOP/build/check-debug-setup.log"
+"$KMM_TOP/devel/setup.sh" >"$KMM_TOP/build/check-debug-setup.log" 2>&1 ||
+	kmm_tap_abort "setup (devel/setup.sh)" "$KMM_TOP/build/check-debug-setup.log"
 t1=$(date +%s)
-rel=$("$KMM_TOP/scripts/debug-kernel.sh" 2>"$KMM_TOP/build/debug-kernel.log") ||
-	kmm_tap_abort "the debug kernel (scripts/debug-kernel.sh)" "$KMM_TOP/build/debug-kernel.log"
+rel=$("$KMM_TOP/devel/debug-kernel.sh" 2>"$KMM_TOP/build/debug-kernel.log") ||
+	kmm_tap_abort "the debug kernel (devel/debug-kernel.sh)" "$KMM_TOP/build/debug-kernel.log"
 dir=$(dirname "$(readlink -f "/usr/src/linux-headers-$rel")")
 t2=$(date +%s)
 echo "# debug kernel $rel: $((t2 - t1)) s here (a build from nothing took $(cat "$dir/build-seconds") s)"
@@ -35,7 +35,7 @@ fail=$(grep -c '^not ok ' "$log")
 t3=$(date +%s)
 
 echo "$((t3 - t2))" >"$KMM_TOP/build/check-debug.seconds"
-"$KMM_TOP/scripts/debug-report.sh" "$rel"
+"$KMM_TOP/devel/debug-report.sh" "$rel"
 echo "# $(((t3 - t0) / 60)) min; summary in results/debug/summary.md"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ] && [ "$pass" -gt 0 ]

@@ -22,7 +22,7 @@ rm -rf "$src/stage" "$ov"
 # Guests run the test build of the kmem-mom command (ASan + UBSan).
 extra=(KMM_TOOL_SANITIZE=1)
 [ "$v" = fi ] && extra+=(KMM_FAULT_INJECT=1)
-KMM_SRC_DIR=src-$v "$KMM_TOP/scripts/kbuild.sh" "$kver" install \
+KMM_SRC_DIR=src-$v "$KMM_TOP/devel/kbuild.sh" "$kver" install \
 	INSTALL_MOD_PATH="$inst" "${extra[@]}" >"$log" 2>&1 ||
 	kmm_die "build/install for $kver ($v) failed: $log"
 mkdir -p "$ov/usr"

@@ -15,7 +15,7 @@
 # the drivers are measured alike.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-"$KMM_TOP/scripts/setup.sh" >/dev/null
+"$KMM_TOP/devel/setup.sh" >/dev/null
 kmm_kernels_env
 
 kernels="K61 K612 K73" sizes="1 4" reps=5 drivers='' out=$KMM_TOP/results/latest
@@ -36,7 +36,7 @@ fields=(gib driver rep phase fn calls us)
 
 for kname in $kernels; do
 	kver=${!kname}
-	ov=$("$KMM_TOP/scripts/stage.sh" "$kver")
+	ov=$("$KMM_TOP/devel/stage.sh" "$kver")
 	rootfs=$(kmm_rootfs_for "$kver")
 	drv=$drivers
 	[ -n "$drv" ] || drv=$(kmm_bench_drivers "$kver" | tr ' ' ,)
@@ -52,5 +52,5 @@ for kname in $kernels; do
 	done
 done
 
-"$KMM_TOP/scripts/bench-trace-report.sh" "$tsv" >"$out/trace.md"
+"$KMM_TOP/devel/bench-trace-report.sh" "$tsv" >"$out/trace.md"
 cat "$out/trace.md"
