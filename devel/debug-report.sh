@@ -40,7 +40,7 @@ regexes=('BUG: KASAN'
 
 commit=$(git -C "$KMM_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
 day=$(date -u -r "$log" +%Y-%m-%d)
-header='guest	result	seconds	commit	day	first boot died before /init	kmemleak (unreferenced objects after the test)'
+header='guest	result	seconds	commit	day	kernel	first boot died before /init	kmemleak (unreferenced objects after the test)'
 for k in "${kinds[@]}"; do header+="	$k"; done
 [ -s "$runs" ] || echo "$header" >"$runs"
 
@@ -50,7 +50,7 @@ sed -n 's/^\(not ok\|ok\) [0-9]* - [^ ]* \([^ ]*\)\( (\([0-9]*\) s.*)\)\{0,1\}$/
 	while read -r name result secs; do
 		retry=$(sed -n 's/^# kmm-boot-retry: the first boot died before \/init (\(.*\)); see.*/\1/p' \
 			"$guests/$name.tap" 2>/dev/null | tr -d '\t')
-		row="$name	$result	${secs:--}	$commit	$day	${retry:--}"
+		row="$name	$result	${secs:--}	$commit	$day	$rel	${retry:--}"
 		row+="	$(tr -d '\r' <"$guests/$name/tap.log" 2>/dev/null |
 			awk '/^# kmemleak: [0-9]+ unreferenced/ { s += $3 } END { print s + 0 }')"
 		for re in "${regexes[@]}"; do
@@ -70,7 +70,8 @@ missing=$(comm -23 <(sort <<<"$planned") <(tail -n +2 "$runs" | cut -f1 | sort) 
 {
 	echo "# make check-debug"
 	echo
-	echo "- kernel: $rel, from Debian's linux-source-6.12 $(basename "$dir" | sed 's/-[0-9a-f]*$//')," \
+	echo "- kernels of the rows: $(tail -n +2 "$runs" | cut -f6 | sort -u | tr '\n' ' ')(the kernel column)"
+	echo "- the last run's kernel: $rel, from Debian's linux-source-6.12 $(basename "$dir" | sed 's/-[0-9a-f]*$//')," \
 		"config options hash ${dir##*-} (tests/debug/kmem_mom-debug.config)"
 	echo "- the kernel's build from nothing: $(cat "$dir/build-seconds") s on 2 cores; the last" \
 		"run's guests: $(cat "$KMM_TOP/build/check-debug.seconds" 2>/dev/null || echo '?') s, two at a time"
@@ -80,17 +81,18 @@ missing=$(comm -23 <(sort <<<"$planned") <(tail -n +2 "$runs" | cut -f1 | sort) 
 	echo
 	echo "| report, over the last run of every guest | count |"
 	echo "|---|---|"
-	awk -F'\t' 'NR == 1 { for (i = 7; i <= NF; i++) name[i] = $i; nf = NF; next }
-		{ for (i = 7; i <= NF; i++) s[i] += $i }
-		END { for (i = 7; i <= nf; i++) printf "| %s | %d |\n", name[i], s[i] }' "$runs"
+	awk -F'\t' 'NR == 1 { for (i = 8; i <= NF; i++) name[i] = $i; nf = NF; next }
+		{ for (i = 8; i <= NF; i++) s[i] += $i }
+		END { for (i = 8; i <= nf; i++) printf "| %s | %d |\n", name[i], s[i] }' "$runs"
 	echo
-	echo "A guest whose first boot dies before /init (before any of kmem_mom's code"
-	echo "runs) is booted again (tests/boot-guest.sh); the first boot's report is"
-	echo "in the guest table, not in the counts above."
+	echo "A guest whose first boot dies before /init's first line (before any of"
+	echo "kmem_mom's code or the test's own script runs) is booted again"
+	echo "(tests/boot-guest.sh); the counts above are over both boots' consoles,"
+	echo "and the guest table names the first boot's report."
 	echo
-	echo "| guest run | result | seconds | commit | day | first boot died before /init |"
-	echo "|---|---|---|---|---|---|"
-	tail -n +2 "$runs" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6 }'
+	echo "| guest run | result | seconds | commit | day | kernel | first boot died before /init |"
+	echo "|---|---|---|---|---|---|---|"
+	tail -n +2 "$runs" | awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7 }'
 	echo
 	echo "Allocation-failure sweeps (tests/guest/allocfail.sh): a clean run counts"
 	echo "the allocations of the write to bind or unbind; each attempt then fails"
