@@ -25,6 +25,9 @@ echo "TAP version 13"
 t1=$(date +%s)
 rel=$("$KMM_TOP/devel/debug-kernel.sh" 2>"$KMM_TOP/build/debug-kernel.log") ||
 	kmm_tap_abort "the debug kernel (devel/debug-kernel.sh)" "$KMM_TOP/build/debug-kernel.log"
+[[ $rel =~ ^[0-9]+\.[0-9]+\.[0-9]+-kmm-debug$ ]] ||
+	kmm_tap_abort "the debug kernel (devel/debug-kernel.sh) named no release (got '${rel:0:80}')" \
+		"$KMM_TOP/build/debug-kernel.log"
 dir=$(dirname "$(readlink -f "/usr/src/linux-headers-$rel")")
 t2=$(date +%s)
 echo "# debug kernel $rel: $((t2 - t1)) s here (a build from nothing took $(cat "$dir/build-seconds") s)"

@@ -14,6 +14,10 @@
 # $KMM_STATE/images/R (the image).  Prints the release.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+# The release is the one line on stdout (check-debug.sh takes it as is):
+# everything else, apt's and the kernel build's chatter included, goes to
+# stderr.  (apt-get's output of a first install once became the release.)
+exec 3>&1 1>&2
 
 frag=$KMM_TOP/tests/debug/kmem_mom-debug.config
 deb=$(ls "$KMM_CACHE"/debs/linux-source-6.12_*.deb 2>/dev/null | sort -V | tail -n1)
@@ -35,7 +39,7 @@ register() {
 	rm -rf "$KMM_STATE/images/$rel"
 	mkdir -p "$KMM_STATE/images"
 	ln -sfn "$dir/image" "$KMM_STATE/images/$rel"
-	echo "$rel"
+	echo "$rel" >&3
 }
 
 if [ -f "$dir/.kmm-ready" ]; then
