@@ -7,7 +7,7 @@
 #   1. its errors and exit codes: kmem_mom not loaded, no such device,
 #      usage, plan as an unprivileged user; -uv; the libraries' logs as
 #      DAXCTL_LOG says and silent without it; output into a pipe without a
-#      reader and onto a full disk; a file it cannot read;
+#      reader and onto a full disk; a file it cannot read (/proc/zoneinfo);
 #   2. list of the device in devdax mode, and bound to the in-tree kmem
 #      (status then names the in-tree kmem as a problem); on CXL, a serial
 #      and an interleave granularity libcxl cannot read left out, as cxl
@@ -134,15 +134,14 @@ km_scan "kmem-mom list >/dev/full"
 check_rc "list onto a full disk (/dev/full)" 6 "cannot write to standard output: No space left on device"
 
 # A file that is there but cannot be read (a write-only sysfs file mounted
-# over the node's meminfo) is said and exits 6; what was read is printed.
-meminfo=/sys/devices/system/node/node$node/meminfo
+# over /proc/zoneinfo) is said and exits 6; what was read is printed.
 rc=0
-out=$(unshare -m sh -c 'mount --bind /sys/bus/dax/drivers_probe "$1" && exec kmem-mom list -d "$2"' \
-	sh "$meminfo" "$dev" 2>/tmp/km.err) || rc=$?
-km_scan "kmem-mom list, $meminfo unreadable"
-check_rc "list, the node's meminfo unreadable" 6 "$meminfo: Permission denied"
-check_eq "list, the node's meminfo unreadable: the rest is printed, memtotal left out" \
-	"$dev $node false" "$(jqo '.[0] | "\(.chardev) \(.node.node) \(.node | has("memtotal"))"')"
+out=$(unshare -m sh -c 'mount --bind /sys/bus/dax/drivers_probe /proc/zoneinfo && exec kmem-mom list -d "$1"' \
+	sh "$dev" 2>/tmp/km.err) || rc=$?
+km_scan "kmem-mom list, /proc/zoneinfo unreadable"
+check_rc "list, /proc/zoneinfo unreadable" 6 "/proc/zoneinfo: Permission denied"
+check_eq "list, /proc/zoneinfo unreadable: the rest is printed, present_pages left out" \
+	"$dev $node false" "$(jqo '.[0] | "\(.chardev) \(.node.node) \(.node | has("present_pages"))"')"
 
 # --- 2. list: devdax, then the in-tree kmem ------------------------------
 
@@ -230,7 +229,7 @@ check_daxctl() {
 		d=$(daxctl list $u -d "$dev" | jq -cS "$one")
 		k=$(kmem-mom list $u -d "$dev" 2>/dev/null | jq -cS --argjson d "${d:-null}" \
 			"$one | with_entries(select(.key as \$k | \$d | has(\$k)))")
-		check_eq "$1: list $u: every key of daxctl list $u, with its value" \
+		check_eq "$1: list${u:+ $u}: every key of daxctl list${u:+ $u}, with its value" \
 			"${d:-nothing from daxctl list $u}" "$k"
 	done
 	check_eq "$1: online_memblocks, total_memblocks, movable as daxctl list's" \
