@@ -191,7 +191,7 @@ check_tool() {
 		{ not_ok "$1 kmem-mom list -d $dev" "$(cat /tmp/km.err)"; return 0; }
 	check_eq "$1 kmem-mom list: driver, blocks (movable normal offline)" \
 		"$drv $n $3" \
-		"$(jq -r '"\(.driver) \(.memory.blocks) \(.memory.movable_blocks) \(.memory.normal_blocks) \(.memory.offline_blocks)"' <<<"$j")"
+		"$(jq -r '"\(.driver) \(.total_memblocks) \(.memory.movable_blocks) \(.memory.normal_blocks) \(.memory.offline_blocks)"' <<<"$j")"
 	[ -z "$2" ] || check_eq "$1 kmem-mom list: memmap blocks device/ram/hotplug" "$4" \
 		"$(jq -r '.kmem_mom | "\(.memmap_device_blocks)/\(.memmap_ram_blocks)/\(.memmap_hotplug_blocks)"' <<<"$j")"
 }

@@ -2,16 +2,24 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # kmem-mom, the command (its ASan/UBSan test build), against what the kernel
-# says, for one device recipe (KMM_DEVICE: hmem, pmem, nvdimm, cxl):
-#   1. its errors: kmem_mom not loaded, no such device, not root, usage;
+# says and what daxctl and cxl-cli print, for one device recipe (KMM_DEVICE:
+# hmem, pmem, nvdimm, cxl):
+#   1. its errors and exit codes: kmem_mom not loaded, no such device,
+#      usage, plan as an unprivileged user; -uv; the libraries' logs as
+#      DAXCTL_LOG says and silent without it; output into a pipe without a
+#      reader and onto a full disk; a file it cannot read (/proc/zoneinfo);
 #   2. list of the device in devdax mode, and bound to the in-tree kmem
-#      (status then names the in-tree kmem as a problem);
+#      (status then names the in-tree kmem as a problem); on CXL, a serial
+#      and an interleave granularity libcxl cannot read left out, as cxl
+#      list leaves them out;
 #   3. for memmap_on_memory=1, 0 and auto: plan before the bind, then the
 #      bind measured (node 0's DRAM, the node's MemTotal) within 1 MiB of
 #      what plan predicted, and list checked field by field against sysfs
-#      and /proc/zoneinfo;
+#      and /proc/zoneinfo; list run as nobody once;
 #   4. status: the boot parameter as booted, then a bind into ZONE_NORMAL
 #      and an unbind that strands its blocks, each reported with its fix.
+# Every list is also compared with daxctl list for the same device, plain
+# and -u, by the same jq expression: each key daxctl prints, with its value.
 # Step 4 leaves the device's memory behind: it comes last.
 set -euo pipefail
 . /kmm/lib.sh
@@ -21,31 +29,49 @@ aob=/sys/devices/system/memory/auto_online_blocks
 mdir=/etc/modprobe.d
 sanitizer_reports=0
 
-# km ARGS...: run kmem-mom; $out (stdout), $err (stderr), $rc.
-km() {
-	rc=0
-	out=$(kmem-mom "$@" 2>/tmp/km.err) || rc=$?
+# km ARGS...: run kmem-mom (as "${as[@]}", if set); $out (stdout), $err
+# (stderr), $rc.  km_scan: $err from /tmp/km.err, and any sanitizer report
+# in it counted.
+as=()
+km_scan() {
 	err=$(cat /tmp/km.err)
 	if grep -qE 'Sanitizer|runtime error:' /tmp/km.err; then
 		sanitizer_reports=$((sanitizer_reports + 1))
-		diag "kmem-mom $*:" "$err"
+		diag "$1:" "$err"
 	fi
 }
+km() {
+	rc=0
+	out=$("${as[@]}" kmem-mom "$@" 2>/tmp/km.err) || rc=$?
+	km_scan "kmem-mom $*"
+}
+nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+km_nobody() {
+	local as=("${nobody[@]}")
+	km "$@"
+}
 jqo() { jq -r "$1" <<<"$out"; }
+# The device's object from either command's list (daxctl -u prints one
+# device as an object, not an array).
+one='if type == "array" then .[0] else . end'
 
 # check_rc DESC WANT [MESSAGE-REGEX]: the last km's exit status, and what it
 # said on stderr.
 check_rc() {
 	check_eq "$1: exit $2" "$2" "$rc"
 	[ $# -lt 3 ] && return 0
-	if grep -qE "$3" <<<"$err"; then
+	if grep -qE -e "$3" <<<"$err"; then
 		ok "$1: says /$3/"
 	else
 		not_ok "$1: says /$3/" "stderr: $err"
 	fi
 }
 
-tap_plan
+# The TAP lines: 32 in 1, 19 in 2, 64 in 3, 14 in 4; check_source's per
+# list (4: 1 or 3 for CXL), and CXL's two in 2.
+cxl_lines=0 source_lines=1
+[ "$KMM_DEVICE" = cxl ] && cxl_lines=2 source_lines=3
+tap_plan $((32 + 19 + 64 + 14 + 4 * source_lines + cxl_lines))
 boot_param=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
 dev=${dev%% *}
@@ -73,13 +99,59 @@ check_rc "plan without a device" 2 "name one dax device"
 km --help
 check_rc "--help" 0
 check "--help prints the usage on stdout" grep -q "usage: kmem-mom <command>" <<<"$out"
+km plan -d "$dev" "$dev"
+check_rc "plan -d" 2 "-d is list's option"
+km_nobody plan "$dev"
+check_rc "plan as an unprivileged user" 5 "plan needs root: the physical ranges"
+
+# Options combine as getopt's do: -uv is -u and -v.
+km list -uv -d "$dev"
+check_rc "list -uv: -v lets the libraries log" 0 "libdaxctl: daxctl_unref: context .* released"
+check_eq "list -uv: -u prints the size as daxctl list -u does" \
+	"$(daxctl list -u -d "$dev" | jq -c "$one | .size")" "$(jq -c "$one | .size" <<<"$out")"
+# The libraries log as the environment says, as for daxctl; else errors
+# only.  The context's release is logged last, after any priority kmem-mom
+# could have set.
+DAXCTL_LOG=debug km list -d "$dev"
+check_rc "DAXCTL_LOG=debug list: libdaxctl logs" 0 "libdaxctl: daxctl_unref: context .* released"
+km list -d "$dev"
+check_eq "list without -v or DAXCTL_LOG: exit 0, nothing on stderr" "0|" "$rc|$err"
+
+# Output that is lost is a system error: a pipe whose reader is gone (the
+# FIFO's only reader closed before kmem-mom writes, SIGPIPE ignored), a
+# full disk.
+rm -f /tmp/km.fifo
+mkfifo /tmp/km.fifo
 rc=0
-err=$(setpriv --reuid=65534 --regid=65534 --clear-groups kmem-mom list 2>&1) || rc=$?
-check_rc "list as an unprivileged user" 5 "needs root: the physical ranges"
+(
+	trap '' PIPE
+	exec 3<>/tmp/km.fifo 4>/tmp/km.fifo 3<&-
+	exec kmem-mom list -d "$dev" >&4
+) 2>/tmp/km.err || rc=$?
+km_scan "kmem-mom list into a closed pipe"
+check_rc "list into a pipe without a reader" 6 "cannot write to standard output: Broken pipe"
+rc=0
+kmem-mom list -d "$dev" >/dev/full 2>/tmp/km.err || rc=$?
+km_scan "kmem-mom list >/dev/full"
+check_rc "list onto a full disk (/dev/full)" 6 "cannot write to standard output: No space left on device"
+
+# A file that is there but cannot be read (a write-only sysfs file mounted
+# over /proc/zoneinfo) is said and exits 6; what was read is printed.
+rc=0
+out=$(unshare -m sh -c 'mount --bind /sys/bus/dax/drivers_probe /proc/zoneinfo && exec kmem-mom list -d "$1"' \
+	sh "$dev" 2>/tmp/km.err) || rc=$?
+km_scan "kmem-mom list, /proc/zoneinfo unreadable"
+check_rc "list, /proc/zoneinfo unreadable" 6 "/proc/zoneinfo: Permission denied"
+check_eq "list, /proc/zoneinfo unreadable: the rest is printed, present_pages left out" \
+	"$dev $node false" "$(jqo '.[0] | "\(.chardev) \(.node.node) \(.node | has("present_pages"))"')"
 
 # --- 2. list: devdax, then the in-tree kmem ------------------------------
 
-# check_source J: the device's origin as the subsystem's own tools say.
+# check_source J: the device's origin as the subsystem's own tools say,
+# under their names.
+region_facts='[.region, .size, .interleave_ways, .interleave_granularity,
+	(.mappings[0] | .position, .memdev, .decoder)]'
+memdev_facts='[.memdev, .serial, .host]'
 check_source() {
 	local j=$1 path ns region
 	path=$(readlink -f "/sys/bus/dax/devices/$dev")
@@ -104,9 +176,12 @@ check_source() {
 		check_eq "source: cxl $region, under its root decoder" \
 			"cxl $region $(grep -o 'decoder[0-9]*\.[0-9]*' <<<"$path" | head -n1)" \
 			"$(jq -r '"\(.source.type) \(.source.region) \(.source.root_decoder)"' <<<"$j")"
+		check_eq "source: the region as cxl list -R -T (size, interleave, mapping)" \
+			"$(cxl list -R -T | jq -c ".[0] | $region_facts")" \
+			"$(jq -c ".source | $region_facts" <<<"$j")"
 		check_eq "source: its memdev, serial and host as cxl list -M" \
-			"$(cxl list -M | jq -c '[.[0].memdev, .[0].serial, .[0].host]')" \
-			"$(jq -c '[.source.memdevs[0].memdev, .source.memdevs[0].serial, .source.memdevs[0].host]' <<<"$j")"
+			"$(cxl list -M | jq -c ".[0] | $memdev_facts")" \
+			"$(jq -c ".source.mappings[0] | $memdev_facts" <<<"$j")"
 		;;
 	esac
 }
@@ -120,12 +195,51 @@ check_device() {
 
 # check_memory J TAG: blocks, zones and node against sysfs and zoneinfo.
 check_memory() {
-	check_eq "$2: memory blocks and their zones (blocks movable normal offline)" \
+	check_eq "$2: memory blocks and their zones (total_memblocks movable normal offline)" \
 		"$(dax_memblocks "$dev") $(dax_zones "$dev")" \
-		"$(jq -r '.memory | "\(.blocks) \(.movable_blocks) \(.normal_blocks) \(.offline_blocks)"' <<<"$1")"
+		"$(jq -r '"\(.total_memblocks) \(.memory | "\(.movable_blocks) \(.normal_blocks) \(.offline_blocks)")"' <<<"$1")"
 	check_eq "$2: node MemTotal (bytes) and present/managed pages as zoneinfo" \
 		"$(($(node_meminfo_kb "$node" MemTotal) * 1024)) $(node_pages "$node")" \
 		"$(jq -r '.node | "\(.memtotal) \(.present_pages) \(.managed_pages)"' <<<"$1")"
+}
+
+# dsize: a number of bytes as daxctl -u prints it, computed here (its
+# util/json.c display_size(): below 5000 KiB the number; MiB and MB below
+# 2 GiB, GiB and GB below 2 TiB, TiB and TB above; 1/100ths rounded).
+dsize='def two: tostring | if length < 2 then "0" + . else . end;
+def fmt(d): ((. * 200 / d | floor) + 1) / 2 | floor |
+	"\(. / 100 | floor).\(. % 100 | two)";
+def dsize: if . < 5120000 then .
+	elif . < 2147483648 then "\(fmt(1048576)) MiB (\(fmt(1000000)) MB)"
+	elif . < 2199023255552 then "\(fmt(1073741824)) GiB (\(fmt(1000000000)) GB)"
+	else "\(fmt(1099511627776)) TiB (\(fmt(1000000000000)) TB)" end;'
+# sizes: the device's stable part (its size, align, blocks and kmem_mom's
+# attributes), each size through F ("." or "dsize").
+sizes() {
+	echo "$dsize {size, align, memory, kmem_mom} |
+		reduce paths(numbers) as \$p (.; if (\$p[-1] | tostring |
+			test(\"^(size|align|block_size)\$|_bytes\$\")) then
+			setpath(\$p; getpath(\$p) | $1) else . end)"
+}
+
+# check_daxctl TAG: kmem-mom list -d and daxctl list -d, plain and -u, read
+# by the same jq: each key daxctl prints has daxctl's value in kmem-mom's;
+# daxctl's blocks, alike; -u changes only how sizes print.
+check_daxctl() {
+	local u d k p e='[.online_memblocks, .total_memblocks, .movable]'
+	for u in "" -u; do
+		d=$(daxctl list $u -d "$dev" | jq -cS "$one")
+		k=$(kmem-mom list $u -d "$dev" 2>/dev/null | jq -cS --argjson d "${d:-null}" \
+			"$one | with_entries(select(.key as \$k | \$d | has(\$k)))")
+		check_eq "$1: list${u:+ $u}: every key of daxctl list${u:+ $u}, with its value" \
+			"${d:-nothing from daxctl list $u}" "$k"
+	done
+	check_eq "$1: online_memblocks, total_memblocks, movable as daxctl list's" \
+		"$(daxctl list -d "$dev" | jq -c "$one | $e")" \
+		"$(kmem-mom list -d "$dev" 2>/dev/null | jq -c "$one | $e")"
+	p=$(kmem-mom list -d "$dev" 2>/dev/null | jq -cS "$one | $(sizes dsize)")
+	check_eq "$1: list -u: the same values, each size as daxctl -u prints it" \
+		"$p" "$(kmem-mom list -u -d "$dev" 2>/dev/null | jq -cS "$one | $(sizes .)")"
 }
 
 km list
@@ -133,6 +247,30 @@ check_rc "list, devdax" 0
 j=$(jq --arg d "$dev" '.[] | select(.chardev == $d)' <<<"$out")
 check_device "$j" device_dax devdax
 check_source "$j"
+check_daxctl devdax
+if [ "$KMM_DEVICE" = cxl ]; then
+	# What libcxl cannot read (a write-only sysfs file mounted over it) is
+	# left out by cxl list and by kmem-mom alike, where kmem-mom printed
+	# -1 and 4294967295.
+	memdev=$(jq -r '.source.mappings[0].memdev' <<<"$j")
+	region=$(jq -r '.source.region' <<<"$j")
+	rc=0
+	got=$(unshare -m bash -c 'set -o pipefail
+		for f in "$1/$2/serial" "$1/$3/interleave_granularity"; do
+			mount --bind /sys/bus/dax/drivers_probe "$f" || exit
+		done
+		echo "cxl: $(cxl list -M | jq -c ".[0] | has(\"serial\")")" \
+			"$(cxl list -R | jq -c ".[0] | has(\"interleave_granularity\")")"
+		kmem-mom list -d "$4" | jq -r ".[0].source | \"kmem-mom: \(.mappings[0] |
+			has(\"serial\")) \(has(\"interleave_granularity\"))\""' \
+		sh /sys/bus/cxl/devices "$memdev" "$region" "$dev" 2>/tmp/km.err) || rc=$?
+	km_scan "kmem-mom list, $memdev/serial unreadable"
+	check_eq "cxl: a serial and an interleave granularity libcxl cannot read are left out" \
+		"cxl: false false kmem-mom: false false 0" "${got//$'\n'/ } $rc"
+	check_eq "cxl: list -u: region size and serial as cxl list -u prints them" \
+		"$(cxl list -u -R | jq -c "$one | .size")$(cxl list -u -M | jq -c "$one | .serial")" \
+		"$(kmem-mom list -u -d "$dev" 2>/dev/null | jq -c '.[0].source | .size, .mappings[0].serial' | tr -d '\n')"
+fi
 
 mv $mdir/kmem_mom.conf /tmp/kmem_mom.conf
 in_tree_kmem_conf $mdir/kmm-in-tree.conf
@@ -143,6 +281,7 @@ j=$(jqo '.[0]')
 check_device "$j" kmem system-ram
 check_memory "$j" "in-tree kmem"
 check_eq "in-tree kmem: no kmem_mom facts" null "$(jq -c .kmem_mom <<<"$j")"
+check_daxctl "in-tree kmem"
 km status
 check_rc "status, in-tree kmem bound" 4
 check_eq "status: the in-tree kmem is named as a problem, with its fix" \
@@ -211,9 +350,21 @@ for p in 1 0 auto; do
 	within "$t dram_headroom is kmem_mom's memmap_ram_headroom_bytes, +-64 MiB (kB)" \
 		$((($(jq .dram_headroom <<<"$j") - $(cat /sys/bus/dax/drivers/kmem/kmem_mom/memmap_ram_headroom_bytes)) / 1024)) \
 		-65536 65536
-	km list -u -d "$dev"
-	check "$t list -u: sizes as daxctl -u prints them" \
-		grep -qE '"size": "[0-9]+\.[0-9]{2} [KMGT]iB \([0-9]+\.[0-9]{2} [KMGT]B\)"' <<<"$out"
+	check_daxctl "$t"
+	if [ $p = 1 ]; then
+		# Unprivileged, list leaves out what needs root, as daxctl does.
+		km_nobody list -d "$dev"
+		check_rc "$t list as nobody" 0
+		d=$("${nobody[@]}" daxctl list -d "$dev" | jq -cS "$one")
+		check_eq "$t list as nobody: every key of daxctl list as nobody, with its value" \
+			"${d:-nothing from daxctl list}" \
+			"$(jq -cS --argjson d "${d:-null}" "$one | with_entries(select(.key as \$k | \$d | has(\$k)))" <<<"$out")"
+		check_eq "$t list as nobody: no blocks, no kmem_mom ranges (root's); the rest" \
+			"false false false false false true true true" \
+			"$(jqo '.[0] | [has("online_memblocks"), has("total_memblocks"), has("movable"),
+				has("memory"), (.kmem_mom | has("ranges")), (.kmem_mom | has("state")),
+				has("source"), (.node | has("memtotal"))] | map(tostring) | join(" ")')"
+	fi
 	check "$t back to devdax" daxctl reconfigure-device --mode=devdax --force "$dev"
 	check "$t modprobe -r kmem_mom" modprobe -r kmem_mom
 done

@@ -4,7 +4,9 @@
  * (each trimmed to whole blocks), the state and zone of every block, and
  * its node's totals.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <daxctl/libdaxctl.h>
 #include "kmem-mom.h"
@@ -16,9 +18,18 @@ static void add_range(struct kmm_ranges *rs, uint64_t start, uint64_t size,
 		      uint64_t bs)
 {
 	uint64_t s = (start + bs - 1) / bs * bs, e = (start + size) / bs * bs;
+	struct kmm_range *r;
 
-	if (e <= s || rs->nr == KMM_MAX_RANGES)
+	if (e <= s)
 		return;
+	if (rs->nr == rs->alloc) {
+		r = reallocarray(rs->r, rs->alloc ? rs->alloc * 2 : 8,
+				 sizeof(*r));
+		if (!r)
+			kmm_oom();
+		rs->r = r;
+		rs->alloc = rs->alloc ? rs->alloc * 2 : 8;
+	}
 	rs->r[rs->nr].start = s;
 	rs->r[rs->nr].end = e;
 	rs->nr++;
@@ -26,21 +37,25 @@ static void add_range(struct kmm_ranges *rs, uint64_t start, uint64_t size,
 }
 
 /*
- * The device's ranges (its mappings, else its one resource), as libdaxctl
- * reads them; root only.  -1 where the kernel did not let us read them.
+ * The device's ranges (every mapping, else its one resource), as libdaxctl
+ * reads them; root only.  -1 where the kernel did not let us read them;
+ * else kmm_ranges_free() them.
  */
 int kmm_dev_ranges(struct daxctl_dev *dev, struct kmm_ranges *out)
 {
 	struct daxctl_mapping *m;
 	uint64_t bs = kmm_block_size(), res;
+	bool mapped = false;
 
 	memset(out, 0, sizeof(*out));
 	if (!bs)
 		return -1;
-	daxctl_mapping_foreach(dev, m)
+	daxctl_mapping_foreach(dev, m) {
 		add_range(out, daxctl_mapping_get_start(m),
 			  daxctl_mapping_get_size(m), bs);
-	if (out->nr)
+		mapped = true;
+	}
+	if (mapped)
 		return 0;
 	res = daxctl_dev_get_resource(dev);
 	if (!res || res == (uint64_t)-1)
@@ -49,31 +64,40 @@ int kmm_dev_ranges(struct daxctl_dev *dev, struct kmm_ranges *out)
 	return 0;
 }
 
+void kmm_ranges_free(struct kmm_ranges *rs)
+{
+	free(rs->r);
+	memset(rs, 0, sizeof(*rs));
+}
+
 /* Every block of @rs: online in ZONE_MOVABLE, in a kernel zone, offline. */
 void kmm_count_zones(const struct kmm_ranges *rs, struct kmm_zones *z)
 {
 	uint64_t bs = kmm_block_size(), a;
 	char state[32], zone[64];
-	int i;
+	size_t i;
+	int rc;
 
 	memset(z, 0, sizeof(*z));
 	for (i = 0; i < rs->nr; i++) {
 		for (a = rs->r[i].start; a < rs->r[i].end; a += bs) {
 			unsigned long long id = a / bs;
 
-			if (kmm_read_str(state, sizeof(state),
-					 KMM_BLOCK "/state", id)) {
+			rc = kmm_read_str(state, sizeof(state),
+					  KMM_BLOCK "/state", id);
+			if (rc == -ENOENT)
 				z->absent++;
+			if (rc)
 				continue;
-			}
 			if (strcmp(state, "online")) {
 				z->offline++;
 				continue;
 			}
 			/* An online block's valid_zones is the zone it is in. */
-			if (!kmm_read_str(zone, sizeof(zone),
-					  KMM_BLOCK "/valid_zones", id) &&
-			    !strncmp(zone, "Movable", 7))
+			if (kmm_read_str(zone, sizeof(zone),
+					 KMM_BLOCK "/valid_zones", id))
+				continue;
+			if (!strcmp(zone, "Movable"))
 				z->movable++;
 			else
 				z->normal++;
@@ -85,7 +109,7 @@ void kmm_count_zones(const struct kmm_ranges *rs, struct kmm_zones *z)
 uint64_t kmm_gigantic_windows(const struct kmm_ranges *rs)
 {
 	uint64_t n = 0, s, e;
-	int i;
+	size_t i;
 
 	for (i = 0; i < rs->nr; i++) {
 		s = (rs->r[i].start + SZ_1G - 1) / SZ_1G * SZ_1G;
@@ -105,7 +129,7 @@ uint64_t kmm_gigantic_windows(const struct kmm_ranges *rs)
 uint64_t kmm_gigantic_windows_spoiled(const struct kmm_ranges *rs)
 {
 	uint64_t n = 0, bs = kmm_block_size(), w, a, s, e;
-	int i;
+	size_t i;
 
 	if (!bs)
 		return 0;
@@ -122,40 +146,46 @@ uint64_t kmm_gigantic_windows_spoiled(const struct kmm_ranges *rs)
 	return n;
 }
 
-/* A field of nodeN/meminfo ("Node 1 MemTotal:  1048576 kB"), in bytes. */
-static int node_meminfo(int node, const char *key, uint64_t *bytes)
+/* MemTotal and MemFree of nodeN/meminfo ("Node 1 MemTotal:  1048576 kB"). */
+static void add_node_meminfo(const struct kmm_ctx *ctx, struct json_object *j,
+			     int node)
 {
+	static const char *const keys[][2] = {
+		{ "MemTotal:", "memtotal" },
+		{ "MemFree:", "memfree" },
+	};
 	char path[96], line[256], k[64];
 	unsigned long long kb;
-	int nid, rc = -1;
+	int nid;
+	size_t i;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/devices/system/node/node%d/meminfo",
 		 node);
-	f = fopen(path, "re");
+	f = kmm_fopen(path);
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Node %d %63s %llu", &nid, k, &kb) == 3 &&
-		    !strncmp(k, key, strlen(key)) && k[strlen(key)] == ':') {
-			*bytes = kb * 1024;
-			rc = 0;
-			break;
-		}
-	fclose(f);
-	return rc;
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d %63s %llu", &nid, k, &kb) != 3)
+			continue;
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if (!strcmp(k, keys[i][0]))
+				kmm_add_size(ctx, j, keys[i][1], kb * 1024);
+	}
+	kmm_fclose(f, path);
 }
 
 /* Pages present and managed over the node's zones, from /proc/zoneinfo. */
 static int node_pages(int node, uint64_t *present, uint64_t *managed)
 {
+	static const char *path = "/proc/zoneinfo";
 	unsigned long long v;
 	char line[256], zone[32];
 	bool cur = false;
 	int nid;
 	FILE *f;
 
-	f = fopen("/proc/zoneinfo", "re");
+	f = kmm_fopen(path);
 	if (!f)
 		return -1;
 	*present = *managed = 0;
@@ -167,21 +197,17 @@ static int node_pages(int node, uint64_t *present, uint64_t *managed)
 		else if (cur && sscanf(line, " managed %llu", &v) == 1)
 			*managed += v;
 	}
-	fclose(f);
-	return 0;
+	return kmm_fclose(f, path);
 }
 
 struct json_object *kmm_node_json(const struct kmm_ctx *ctx, int node)
 {
-	struct json_object *j = json_object_new_object();
-	uint64_t v, present, managed;
+	struct json_object *j = kmm_obj();
+	uint64_t present, managed;
 	int adist;
 
 	kmm_add_int(j, "node", node);
-	if (!node_meminfo(node, "MemTotal", &v))
-		kmm_add_size(ctx, j, "memtotal", v);
-	if (!node_meminfo(node, "MemFree", &v))
-		kmm_add_size(ctx, j, "memfree", v);
+	add_node_meminfo(ctx, j, node);
 	if (!node_pages(node, &present, &managed)) {
 		kmm_add_int(j, "present_pages", (int64_t)present);
 		kmm_add_int(j, "managed_pages", (int64_t)managed);

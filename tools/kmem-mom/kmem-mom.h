@@ -8,11 +8,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <json-c/json.h>
 
-/* The kernel's __printf() and ARRAY_SIZE(), for userspace. */
+/* The kernel's __printf(), __noreturn and ARRAY_SIZE(), for userspace. */
 #define KMM_FORMAT_PRINTF(a, b) format(printf, a, b)
 #define __printf(a, b) __attribute__((KMM_FORMAT_PRINTF(a, b)))
+#define KMM_NORETURN __noreturn__
+#define __noreturn __attribute__((KMM_NORETURN))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct daxctl_ctx;
@@ -35,19 +38,20 @@ struct kmm_ctx {
 	struct daxctl_ctx *dax;
 	struct cxl_ctx *cxl; /* NULL where libcxl could not start */
 	struct ndctl_ctx *nd; /* NULL where libndctl could not start */
+	const char *dev; /* list -d */
 	bool human; /* -u */
 	bool verbose; /* -v: library debug logs */
+	bool root; /* physical ranges (0400 files) can be read */
 };
 
 /* Physical ranges of a device, trimmed to whole memory blocks. */
-#define KMM_MAX_RANGES 64
 struct kmm_range {
 	uint64_t start, end; /* [start, end) */
 };
 
 struct kmm_ranges {
-	int nr;
-	struct kmm_range r[KMM_MAX_RANGES];
+	size_t nr, alloc;
+	struct kmm_range *r;
 	uint64_t blocks; /* memory blocks they hold */
 };
 
@@ -59,8 +63,9 @@ struct kmm_zones {
 /* main.c */
 void kmm_err(const char *fmt, ...) __printf(1, 2);
 void kmm_warn(const char *fmt, ...) __printf(1, 2);
-int kmm_need_root(const char *cmd);
-int kmm_common_opts(struct kmm_ctx *ctx, int argc, char **argv);
+void kmm_fail(const char *fmt, ...) __printf(1, 2);
+void __noreturn kmm_oom(void);
+int kmm_need_root(const struct kmm_ctx *ctx, const char *cmd);
 int kmm_find_dev(struct kmm_ctx *ctx, const char *name,
 		 struct daxctl_dev **out);
 
@@ -68,6 +73,9 @@ int kmm_find_dev(struct kmm_ctx *ctx, const char *name,
 #define KMM_DAX_DEVICES "/sys/bus/dax/devices"
 #define KMM_MOM_DRIVER "/sys/bus/dax/drivers/kmem/kmem_mom"
 #define KMM_MOM_PARAMS "/sys/module/kmem_mom/parameters"
+int kmm_io_error(const char *path, int err);
+FILE *kmm_fopen(const char *path);
+int kmm_fclose(FILE *f, const char *path);
 int kmm_read_str(char *buf, size_t len, const char *fmt, ...) __printf(3, 4);
 int kmm_read_u64(uint64_t *val, const char *fmt, ...) __printf(2, 3);
 bool kmm_exists(const char *fmt, ...) __printf(1, 2);
@@ -78,8 +86,13 @@ uint64_t kmm_block_size(void);
 int kmm_node_adistance(int node);
 bool kmm_boot_param_on(char *buf, size_t len);
 
-/* output.c */
+/* output.c: every json-c object made through these; none can be NULL */
+struct json_object *kmm_obj(void);
+struct json_object *kmm_arr(void);
+void kmm_add(struct json_object *obj, const char *key, struct json_object *val);
+void kmm_push(struct json_object *arr, struct json_object *val);
 struct json_object *kmm_json_size(const struct kmm_ctx *ctx, uint64_t bytes);
+struct json_object *kmm_json_hex(const struct kmm_ctx *ctx, uint64_t val);
 void kmm_add_size(const struct kmm_ctx *ctx, struct json_object *obj,
 		  const char *key, uint64_t bytes);
 void kmm_add_str(struct json_object *obj, const char *key, const char *val);
@@ -95,6 +108,7 @@ void kmm_add_files(const struct kmm_ctx *ctx, struct json_object *obj,
 
 /* blocks.c */
 int kmm_dev_ranges(struct daxctl_dev *dev, struct kmm_ranges *out);
+void kmm_ranges_free(struct kmm_ranges *rs);
 void kmm_count_zones(const struct kmm_ranges *rs, struct kmm_zones *z);
 uint64_t kmm_gigantic_windows(const struct kmm_ranges *rs);
 uint64_t kmm_gigantic_windows_spoiled(const struct kmm_ranges *rs);
@@ -104,7 +118,7 @@ struct json_object *kmm_node_json(const struct kmm_ctx *ctx, int node);
 struct json_object *kmm_source_json(const struct kmm_ctx *ctx,
 				    struct daxctl_dev *dev, bool *persistent);
 
-/* The commands */
+/* The commands: @argv holds the operands alone (options are main.c's). */
 int cmd_list(struct kmm_ctx *ctx, int argc, char **argv);
 int cmd_plan(struct kmm_ctx *ctx, int argc, char **argv);
 int cmd_status(struct kmm_ctx *ctx, int argc, char **argv);

@@ -3,7 +3,6 @@
  * kmem-mom list [-d daxX.Y]: every dax device, where its memory comes from,
  * and, once it is System RAM, where each block and its memmap went.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,34 +41,38 @@ static const char *const mom_sizes[] = {
 	"memmap_hotplug_bytes",
 };
 
-/* kmem_mom/ranges: one "start-end" line per range added. */
-static struct json_object *mom_ranges(const char *devname)
+/*
+ * kmem_mom/ranges: one "start-end" line per range added.  Root's only:
+ * left out for others, as an unreadable file is.
+ */
+static void add_mom_ranges(struct json_object *obj, const char *devname)
 {
-	struct json_object *j = json_object_new_array();
+	struct json_object *j;
 	unsigned long long s, e;
-	char path[256];
+	char path[256], buf[48];
 	FILE *f;
 
 	snprintf(path, sizeof(path), KMM_DAX_DEVICES "/%s/kmem_mom/ranges",
 		 devname);
-	f = fopen(path, "re");
+	f = kmm_fopen(path);
 	if (!f)
-		return j;
+		return;
+	j = kmm_arr();
 	while (fscanf(f, "%llx-%llx", &s, &e) == 2) {
-		char buf[48];
-
 		snprintf(buf, sizeof(buf), "%#llx-%#llx", s, e);
-		json_object_array_add(j, json_object_new_string(buf));
+		kmm_push(j, json_object_new_string(buf));
 	}
-	fclose(f);
-	return j;
+	if (kmm_fclose(f, path))
+		json_object_put(j);
+	else
+		kmm_add(obj, "ranges", j);
 }
 
 /* Every fact the module exposes; files an older module lacks are left out. */
 static struct json_object *mom_json(const struct kmm_ctx *ctx,
 				    const char *devname)
 {
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = kmm_obj();
 	char dir[256];
 
 	snprintf(dir, sizeof(dir), KMM_DAX_DEVICES "/%s/kmem_mom", devname);
@@ -78,35 +81,50 @@ static struct json_object *mom_json(const struct kmm_ctx *ctx,
 	kmm_add_files(ctx, j, KMM_NUMBER, dir, mom_counts,
 		      ARRAY_SIZE(mom_counts));
 	kmm_add_files(ctx, j, KMM_SIZE, dir, mom_sizes, ARRAY_SIZE(mom_sizes));
-	json_object_object_add(j, "ranges", mom_ranges(devname));
+	add_mom_ranges(j, devname);
 	return j;
 }
 
-/* The blocks of a device in System RAM, as the memory map says. */
-static struct json_object *memory_json(const struct kmm_ctx *ctx,
-				       struct daxctl_dev *dev)
+/*
+ * The blocks of a device in System RAM, found by its physical ranges (root
+ * only).  daxctl's facts under daxctl's names in the device's object: the
+ * blocks added and those online, and "movable" where all are online (true
+ * if all are in ZONE_MOVABLE); in "memory", kmem-mom's own: the zones, and
+ * the blocks of the ranges that are not added.  daxctl counts from the
+ * first range's start over the size; kmem-mom over each range.
+ */
+static void add_memory(const struct kmm_ctx *ctx, struct json_object *dev_j,
+		       struct daxctl_dev *dev)
 {
-	struct json_object *j = json_object_new_object();
+	struct json_object *j;
 	struct kmm_ranges rs;
 	struct kmm_zones z;
+	uint64_t online;
 
-	kmm_add_size(ctx, j, "block_size", kmm_block_size());
-	if (kmm_dev_ranges(dev, &rs))
-		return j;
+	if (!ctx->root || kmm_dev_ranges(dev, &rs))
+		return;
 	kmm_count_zones(&rs, &z);
-	kmm_add_int(j, "blocks", (int64_t)rs.blocks);
+	kmm_ranges_free(&rs);
+	online = z.movable + z.normal;
+	kmm_add_int(dev_j, "online_memblocks", (int64_t)online);
+	kmm_add_int(dev_j, "total_memblocks", (int64_t)(online + z.offline));
+	if (!z.offline)
+		kmm_add_bool(dev_j, "movable", online && !z.normal);
+	j = kmm_obj();
+	kmm_add_size(ctx, j, "block_size", kmm_block_size());
 	kmm_add_int(j, "movable_blocks", (int64_t)z.movable);
 	kmm_add_int(j, "normal_blocks", (int64_t)z.normal);
 	kmm_add_int(j, "offline_blocks", (int64_t)z.offline);
 	kmm_add_int(j, "absent_blocks", (int64_t)z.absent);
-	return j;
+	kmm_add(dev_j, "memory", j);
 }
 
+/* daxctl list's facts first, under its names; then kmem-mom's own. */
 static struct json_object *dev_json(const struct kmm_ctx *ctx,
 				    struct daxctl_dev *dev)
 {
 	const char *name = daxctl_dev_get_devname(dev);
-	struct json_object *j = json_object_new_object(), *src;
+	struct json_object *j = kmm_obj(), *src;
 	const char *drv;
 	char dbuf[64], buf[64];
 	bool persistent;
@@ -122,6 +140,8 @@ static struct json_object *dev_json(const struct kmm_ctx *ctx,
 		kmm_add_size(ctx, j, "align", daxctl_dev_get_align(dev));
 	kmm_add_str(j, "mode",
 		    daxctl_dev_get_memory(dev) ? "system-ram" : "devdax");
+	if (daxctl_dev_get_memory(dev))
+		add_memory(ctx, j, dev);
 	drv = kmm_dev_driver(name, dbuf, sizeof(dbuf));
 	if (drv)
 		kmm_add_str(j, "driver", drv);
@@ -134,68 +154,47 @@ static struct json_object *dev_json(const struct kmm_ctx *ctx,
 			     buf[0] == '1' || buf[0] == 'Y' || buf[0] == 'y');
 	src = kmm_source_json(ctx, dev, &persistent);
 	if (src)
-		json_object_object_add(j, "source", src);
+		kmm_add(j, "source", src);
 	if (node >= 0)
-		json_object_object_add(j, "node", kmm_node_json(ctx, node));
-	if (daxctl_dev_get_memory(dev))
-		json_object_object_add(j, "memory", memory_json(ctx, dev));
+		kmm_add(j, "node", kmm_node_json(ctx, node));
 	if (drv && !strcmp(drv, "kmem_mom"))
-		json_object_object_add(j, "kmem_mom", mom_json(ctx, name));
+		kmm_add(j, "kmem_mom", mom_json(ctx, name));
 	if (kmm_mom_loaded() &&
 	    !kmm_read_u64(&v, KMM_MOM_DRIVER "/memmap_ram_headroom_bytes"))
 		kmm_add_size(ctx, j, "dram_headroom", v);
 	return j;
 }
 
+/*
+ * Unprivileged, as daxctl list: what needs root (the blocks, found by
+ * physical ranges, and kmem_mom's ranges) is left out.
+ */
 int cmd_list(struct kmm_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "dev", required_argument, NULL, 'd' },
-		{ "human", no_argument, NULL, 'u' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct json_object *arr;
 	struct daxctl_region *region;
 	struct daxctl_dev *dev;
-	const char *only = NULL;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "d:uv", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			only = optarg;
-			break;
-		case 'u':
-			ctx->human = true;
-			break;
-		case 'v':
-			break;
-		default:
-			return KMM_EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		kmm_err("list: unexpected argument '%s'", argv[optind]);
+	if (argc) {
+		kmm_err("list: unexpected argument '%s'", argv[0]);
 		return KMM_EXIT_USAGE;
 	}
-	rc = kmm_need_root("list");
-	if (rc)
-		return rc;
-	if (only) {
-		rc = kmm_find_dev(ctx, only, &dev);
+	if (ctx->dev) {
+		rc = kmm_find_dev(ctx, ctx->dev, &dev);
 		if (rc)
 			return rc;
 	}
-	arr = json_object_new_array();
+	arr = kmm_arr();
 	daxctl_region_foreach(ctx->dax, region)
 		daxctl_dev_foreach(region, dev) {
-			if (only && strcmp(daxctl_dev_get_devname(dev), only))
+			if (ctx->dev &&
+			    strcmp(daxctl_dev_get_devname(dev), ctx->dev))
 				continue;
 			/* A region's unused seed device, as daxctl hides it. */
-			if (!only && !daxctl_dev_get_size(dev))
+			if (!ctx->dev && !daxctl_dev_get_size(dev))
 				continue;
-			json_object_array_add(arr, dev_json(ctx, dev));
+			kmm_push(arr, dev_json(ctx, dev));
 		}
 	kmm_print(arr);
 	json_object_put(arr);

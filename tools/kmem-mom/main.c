@@ -27,14 +27,19 @@ static const char *usage_text =
 	"                     settings, and one line per problem with its fix\n"
 	"\n"
 	"options:\n"
-	"  -u, --human        sizes as \"1.00 GiB (1.07 GB)\" instead of bytes\n"
-	"  -v, --verbose      let libdaxctl, libcxl and libndctl log\n"
+	"  -d, --dev=daxX.Y   list: only this device\n"
+	"  -u, --human        sizes as daxctl -u prints them: \"1024.00 MiB\n"
+	"                     (1073.74 MB)\", below 5000 KiB a number of bytes\n"
+	"  -v, --verbose      let libdaxctl, libcxl and libndctl log (debug)\n"
 	"  -h, --help         this text\n"
 	"  --version          kmem-mom's version\n"
 	"\n"
 	"Output is JSON.  Exit status: 0 ok, 1 plan: the bind would fail / status:\n"
 	"problems found, 2 usage, 3 no such device, 4 kmem_mom not loaded,\n"
-	"5 needs root, 6 system error.  See kmem-mom(1).\n";
+	"5 plan needs root, 6 system error.  See kmem-mom(1).\n";
+
+/* A system error was reported: the command goes on, and exits 6. */
+static bool failed;
 
 static void vmsg(const char *tag, const char *fmt, va_list ap)
 {
@@ -61,33 +66,31 @@ void kmm_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Physical ranges (dax resource and mappings, kmem_mom/ranges) are 0400. */
-int kmm_need_root(const char *cmd)
+/* As daxctl list's fail(): say it, leave the fact out, exit 6 at the end. */
+void kmm_fail(const char *fmt, ...)
 {
-	if (geteuid() == 0)
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+	failed = true;
+}
+
+void kmm_oom(void)
+{
+	kmm_err("out of memory");
+	exit(KMM_EXIT_FAIL);
+}
+
+/* Physical ranges (dax resource and mappings, kmem_mom/ranges) are 0400. */
+int kmm_need_root(const struct kmm_ctx *ctx, const char *cmd)
+{
+	if (ctx->root)
 		return 0;
 	kmm_err("%s needs root: the physical ranges of dax devices are readable by root only",
 		cmd);
 	return KMM_EXIT_PERM;
-}
-
-/* -u and -v, for the commands that take no others. */
-int kmm_common_opts(struct kmm_ctx *ctx, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "human", no_argument, NULL, 'u' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "uv", opts, NULL)) != -1) {
-		if (c == 'u')
-			ctx->human = true;
-		else if (c != 'v')
-			return -1;
-	}
-	return 0;
 }
 
 int kmm_find_dev(struct kmm_ctx *ctx, const char *name, struct daxctl_dev **out)
@@ -105,9 +108,12 @@ int kmm_find_dev(struct kmm_ctx *ctx, const char *name, struct daxctl_dev **out)
 	return KMM_EXIT_NODEV;
 }
 
+/*
+ * The libraries log as DAXCTL_LOG, CXL_LOG and NDCTL_LOG say (error by
+ * default), as they do for daxctl and cxl; -v is debug for all three.
+ */
 static int open_libs(struct kmm_ctx *ctx)
 {
-	int prio = ctx->verbose ? LOG_DEBUG : LOG_CRIT;
 	int rc;
 
 	rc = daxctl_new(&ctx->dax);
@@ -115,16 +121,18 @@ static int open_libs(struct kmm_ctx *ctx)
 		kmm_err("libdaxctl: cannot start: %s", strerror(-rc));
 		return KMM_EXIT_FAIL;
 	}
-	daxctl_set_log_priority(ctx->dax, prio);
 	/* Without CXL or NVDIMMs the sources are just not there. */
 	if (cxl_new(&ctx->cxl))
 		ctx->cxl = NULL;
-	else
-		cxl_set_log_priority(ctx->cxl, prio);
 	if (ndctl_new(&ctx->nd))
 		ctx->nd = NULL;
-	else
-		ndctl_set_log_priority(ctx->nd, prio);
+	if (!ctx->verbose)
+		return 0;
+	daxctl_set_log_priority(ctx->dax, LOG_DEBUG);
+	if (ctx->cxl)
+		cxl_set_log_priority(ctx->cxl, LOG_DEBUG);
+	if (ctx->nd)
+		ndctl_set_log_priority(ctx->nd, LOG_DEBUG);
 	return 0;
 }
 
@@ -140,15 +148,56 @@ static void close_libs(struct kmm_ctx *ctx)
 static const struct {
 	const char *name;
 	int (*fn)(struct kmm_ctx *ctx, int argc, char **argv);
+	bool dev_opt; /* takes -d */
 } commands[] = {
-	{ "list", cmd_list },
-	{ "plan", cmd_plan },
-	{ "status", cmd_status },
+	{ "list", cmd_list, true },
+	{ "plan", cmd_plan, false },
+	{ "status", cmd_status, false },
 };
 
-int main(int argc, char **argv)
+/*
+ * The options of every command, in getopt's manner (-uv, -ddax0.0, --dev
+ * dax0.0, anywhere among the operands).  0 to go on; else an exit status.
+ */
+static int parse_opts(struct kmm_ctx *ctx, bool dev_opt, int argc, char **argv)
 {
-	struct kmm_ctx ctx = { 0 };
+	static const struct option opts[] = {
+		{ "dev", required_argument, NULL, 'd' },
+		{ "human", no_argument, NULL, 'u' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "d:uvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!dev_opt) {
+				kmm_err("%s: -d is list's option", argv[0]);
+				return KMM_EXIT_USAGE;
+			}
+			ctx->dev = optarg;
+			break;
+		case 'u':
+			ctx->human = true;
+			break;
+		case 'v':
+			ctx->verbose = true;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		default:
+			return KMM_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
+static int run(int argc, char **argv)
+{
+	struct kmm_ctx ctx = { .root = geteuid() == 0 };
 	size_t i;
 	int rc;
 
@@ -168,25 +217,38 @@ int main(int argc, char **argv)
 	for (i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name))
 			continue;
-		/* Common options are parsed by each command with its own. */
-		for (int a = 2; a < argc; a++) {
-			if (!strcmp(argv[a], "-h") ||
-			    !strcmp(argv[a], "--help")) {
-				fputs(usage_text, stdout);
-				return KMM_EXIT_OK;
-			}
-			if (!strcmp(argv[a], "-v") ||
-			    !strcmp(argv[a], "--verbose"))
-				ctx.verbose = true;
-		}
+		rc = parse_opts(&ctx, commands[i].dev_opt, argc - 1, argv + 1);
+		if (rc)
+			return rc < 0 ? KMM_EXIT_OK : rc;
 		rc = open_libs(&ctx);
 		if (rc)
 			return rc;
-		rc = commands[i].fn(&ctx, argc - 1, argv + 1);
+		/* argv[optind] is the command's first operand. */
+		rc = commands[i].fn(&ctx, argc - 1 - optind, argv + 1 + optind);
 		close_libs(&ctx);
-		return rc;
+		return failed ? KMM_EXIT_FAIL : rc;
 	}
 	kmm_err("'%s' is not a command", argv[1]);
 	fputs(usage_text, stderr);
 	return KMM_EXIT_USAGE;
+}
+
+/*
+ * Output that did not reach its file (a closed pipe, a full disk) is a
+ * system error, said on stderr: not a success.
+ */
+int main(int argc, char **argv)
+{
+	int rc = run(argc, argv), err = 0;
+
+	if (fflush(stdout))
+		err = errno;
+	else if (ferror(stdout))
+		err = EIO;
+	if (fclose(stdout) && !err)
+		err = errno;
+	if (!err)
+		return rc;
+	kmm_err("cannot write to standard output: %s", strerror(err));
+	return KMM_EXIT_FAIL;
 }

@@ -16,6 +16,7 @@
  * memmap_fallback=0).  A memmap in RAM larger than the RAM check's headroom
  * is refused.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <daxctl/libdaxctl.h>
@@ -91,7 +92,7 @@ static struct json_object *placement_json(const struct kmm_ctx *ctx,
 					  const struct plan_in *in,
 					  const char *want, bool *ok)
 {
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = kmm_obj();
 	struct outcome o = land(in, want);
 	uint64_t bytes = in->blocks * in->block_size;
 	bool on_device = o.memmap && !strcmp(o.memmap, "device");
@@ -119,7 +120,7 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 	char buf[64];
 	struct kmm_ranges rs;
 	struct json_object *src;
-	int node;
+	int node, rc;
 
 	memset(in, 0, sizeof(*in));
 	if (kmm_dev_ranges(dev, &rs)) {
@@ -127,27 +128,32 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 			daxctl_dev_get_devname(dev));
 		return KMM_EXIT_FAIL;
 	}
-	if (!rs.blocks) {
-		kmm_err("%s holds no whole memory block: a bind would have nothing to add",
-			daxctl_dev_get_devname(dev));
-		return KMM_EXIT_FAIL;
-	}
 	in->blocks = rs.blocks;
 	in->block_size = kmm_block_size();
 	in->gigantic = kmm_gigantic_windows(&rs);
 	in->spoiled = kmm_gigantic_windows_spoiled(&rs);
-	if (kmm_read_u64(&in->block_memmap,
-			 KMM_MOM_DRIVER "/block_memmap_bytes") ||
-	    kmm_read_u64(&in->headroom,
-			 KMM_MOM_DRIVER "/memmap_ram_headroom_bytes") ||
-	    kmm_read_u64(&in->budget,
-			 KMM_MOM_DRIVER "/memmap_ram_budget_bytes") ||
-	    kmm_read_u64(&in->charged,
-			 KMM_MOM_DRIVER "/memmap_ram_charged_bytes")) {
-		kmm_err("this kmem_mom is too old for plan (no %s/block_memmap_bytes); update it",
-			KMM_MOM_DRIVER);
+	kmm_ranges_free(&rs);
+	if (!in->blocks) {
+		kmm_err("%s holds no whole memory block: a bind would have nothing to add",
+			daxctl_dev_get_devname(dev));
 		return KMM_EXIT_FAIL;
 	}
+	rc = kmm_read_u64(&in->block_memmap,
+			  KMM_MOM_DRIVER "/block_memmap_bytes");
+	if (!rc)
+		rc = kmm_read_u64(&in->headroom,
+				  KMM_MOM_DRIVER "/memmap_ram_headroom_bytes");
+	if (!rc)
+		rc = kmm_read_u64(&in->budget,
+				  KMM_MOM_DRIVER "/memmap_ram_budget_bytes");
+	if (!rc)
+		rc = kmm_read_u64(&in->charged,
+				  KMM_MOM_DRIVER "/memmap_ram_charged_bytes");
+	if (rc == -ENOENT)
+		kmm_err("this kmem_mom is too old for plan (no %s/block_memmap_bytes); update it",
+			KMM_MOM_DRIVER);
+	if (rc)
+		return KMM_EXIT_FAIL;
 	in->memmap = in->blocks * in->block_memmap;
 	in->boot_param = kmm_boot_param_on(buf, sizeof(buf));
 	in->fallback = !kmm_read_str(buf, sizeof(buf),
@@ -162,7 +168,7 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 	kmm_add_size(ctx, j, "block_size", in->block_size);
 	kmm_add_size(ctx, j, "memmap", in->memmap);
 	if (src)
-		json_object_object_add(j, "source", src);
+		kmm_add(j, "source", src);
 	kmm_add_bool(j, "persistent", in->persistent);
 	if (in->adist >= 0)
 		kmm_add_int(j, "adistance", in->adist);
@@ -180,7 +186,7 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 
 int cmd_plan(struct kmm_ctx *ctx, int argc, char **argv)
 {
-	struct json_object *j, *pl;
+	struct json_object *j, *pl, *a;
 	struct daxctl_dev *dev;
 	const char *name, *drv, *choice, *why, *want;
 	char dbuf[64], param[16];
@@ -188,14 +194,12 @@ int cmd_plan(struct kmm_ctx *ctx, int argc, char **argv)
 	struct plan_in in;
 	int rc;
 
-	if (kmm_common_opts(ctx, argc, argv))
-		return KMM_EXIT_USAGE;
-	if (optind != argc - 1) {
+	if (argc != 1) {
 		kmm_err("plan: name one dax device (kmem-mom plan daxX.Y)");
 		return KMM_EXIT_USAGE;
 	}
-	name = argv[optind];
-	rc = kmm_need_root("plan");
+	name = argv[0];
+	rc = kmm_need_root(ctx, "plan");
 	if (rc)
 		return rc;
 	rc = kmm_find_dev(ctx, name, &dev);
@@ -215,24 +219,22 @@ int cmd_plan(struct kmm_ctx *ctx, int argc, char **argv)
 			 KMM_MOM_PARAMS "/memmap_on_memory"))
 		param[0] = '\0';
 
-	j = json_object_new_object();
+	j = kmm_obj();
 	kmm_add_str(j, "chardev", name);
 	rc = read_inputs(ctx, dev, &in, j);
 	if (rc) {
 		json_object_put(j);
 		return rc;
 	}
-	pl = json_object_new_object();
-	json_object_object_add(pl, "device",
-			       placement_json(ctx, &in, "device", &ok_dev));
-	json_object_object_add(pl, "ram",
-			       placement_json(ctx, &in, "ram", &ok_ram));
+	pl = kmm_obj();
+	kmm_add(pl, "device", placement_json(ctx, &in, "device", &ok_dev));
+	kmm_add(pl, "ram", placement_json(ctx, &in, "ram", &ok_ram));
 	choice = auto_choice(&in, &why);
-	json_object_object_add(pl, "auto",
-			       placement_json(ctx, &in, choice, &ok_auto));
-	kmm_add_str(json_object_object_get(pl, "auto"), "chooses", choice);
-	kmm_add_str(json_object_object_get(pl, "auto"), "reason", why);
-	json_object_object_add(j, "placements", pl);
+	a = placement_json(ctx, &in, choice, &ok_auto);
+	kmm_add(pl, "auto", a);
+	kmm_add_str(a, "chooses", choice);
+	kmm_add_str(a, "reason", why);
+	kmm_add(j, "placements", pl);
 
 	if (!strcmp(param, "1")) {
 		want = "device";

@@ -54,41 +54,62 @@ static void add_uuid(struct json_object *j, const uuid_t id)
 	kmm_add_str(j, "uuid", uu);
 }
 
+/* One of libcxl's unsigned values; cxl-cli leaves out what is not known. */
+static void add_cxl_uint(struct json_object *j, const char *key,
+			 unsigned int val)
+{
+	if (val < INT_MAX)
+		kmm_add_int(j, key, val);
+}
+
+/*
+ * The region with cxl-cli's names (region, size, interleave_ways and
+ * _granularity, and per position of "mappings" the memdev, with its serial
+ * and host, and the endpoint decoder), its root decoder and uuid; a value
+ * libcxl could not read is left out, as cxl-cli leaves it out.
+ */
 static struct json_object *cxl_json(const struct kmm_ctx *ctx,
 				    struct cxl_decoder *root,
 				    struct cxl_region *r)
 {
-	struct json_object *j = json_object_new_object(), *mds;
+	struct json_object *j = kmm_obj(), *maps;
 	struct cxl_memdev_mapping *m;
+	uint64_t size;
 	uuid_t id;
 
 	kmm_add_str(j, "type", "cxl");
 	kmm_add_str(j, "region", cxl_region_get_devname(r));
 	kmm_add_str(j, "root_decoder", cxl_decoder_get_devname(root));
-	kmm_add_size(ctx, j, "region_size", cxl_region_get_size(r));
-	kmm_add_int(j, "interleave_ways", cxl_region_get_interleave_ways(r));
-	kmm_add_int(j, "interleave_granularity",
-		    cxl_region_get_interleave_granularity(r));
+	size = cxl_region_get_size(r);
+	if (size != ULLONG_MAX)
+		kmm_add_size(ctx, j, "size", size);
+	add_cxl_uint(j, "interleave_ways", cxl_region_get_interleave_ways(r));
+	add_cxl_uint(j, "interleave_granularity",
+		     cxl_region_get_interleave_granularity(r));
 	cxl_region_get_uuid(r, id);
 	add_uuid(j, id);
-	mds = json_object_new_array();
+	maps = kmm_arr();
 	cxl_mapping_foreach(r, m) {
 		struct cxl_decoder *d = cxl_mapping_get_decoder(m);
 		struct cxl_memdev *md = d ? cxl_decoder_get_memdev(d) : NULL;
-		struct json_object *jm = json_object_new_object();
+		struct json_object *jm = kmm_obj();
+		unsigned long long serial;
 
-		kmm_add_int(jm, "position", cxl_mapping_get_position(m));
-		if (d)
-			kmm_add_str(jm, "decoder", cxl_decoder_get_devname(d));
+		kmm_push(maps, jm);
+		add_cxl_uint(jm, "position", cxl_mapping_get_position(m));
 		if (md) {
 			kmm_add_str(jm, "memdev", cxl_memdev_get_devname(md));
-			kmm_add_int(jm, "serial",
-				    (int64_t)cxl_memdev_get_serial(md));
+			/* cxl-cli's u64, a hex string with -u */
+			serial = cxl_memdev_get_serial(md);
+			if (serial != ULLONG_MAX)
+				kmm_add(jm, "serial",
+					kmm_json_hex(ctx, serial));
 			kmm_add_str(jm, "host", cxl_memdev_get_host(md));
 		}
-		json_object_array_add(mds, jm);
+		if (d)
+			kmm_add_str(jm, "decoder", cxl_decoder_get_devname(d));
 	}
-	json_object_object_add(j, "memdevs", mds);
+	kmm_add(j, "mappings", maps);
 	return j;
 }
 
@@ -117,7 +138,7 @@ static struct json_object *nvdimm_json(struct ndctl_bus *bus,
 				       struct ndctl_dax *dax)
 {
 	struct ndctl_namespace *ns = ndctl_dax_get_namespace(dax);
-	struct json_object *j = json_object_new_object(), *dimms;
+	struct json_object *j = kmm_obj(), *dimms;
 	struct ndctl_mapping *m;
 	uuid_t id;
 
@@ -136,17 +157,15 @@ static struct json_object *nvdimm_json(struct ndctl_bus *bus,
 		ndctl_namespace_get_uuid(ns, id);
 		add_uuid(j, id);
 	}
-	dimms = json_object_new_array();
+	dimms = kmm_arr();
 	ndctl_mapping_foreach(region, m) {
 		struct ndctl_dimm *dimm = ndctl_mapping_get_dimm(m);
-
 		const char *dname = dimm ? ndctl_dimm_get_devname(dimm) : NULL;
 
 		if (dname)
-			json_object_array_add(dimms,
-					      json_object_new_string(dname));
+			kmm_push(dimms, json_object_new_string(dname));
 	}
-	json_object_object_add(j, "dimms", dimms);
+	kmm_add(j, "dimms", dimms);
 	return j;
 }
 
@@ -182,7 +201,7 @@ static struct json_object *hmem_source(const char *dax_path)
 		return NULL;
 	snprintf(provider, sizeof(provider), "%.*s", (int)strcspn(p + 1, "/"),
 		 p + 1);
-	j = json_object_new_object();
+	j = kmm_obj();
 	kmm_add_str(j, "type", "soft-reserved");
 	kmm_add_str(j, "provider", provider);
 	return j;

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <daxctl/libdaxctl.h>
 #include "kmem-mom.h"
 
@@ -63,7 +62,7 @@ static const char *const sizes[] = {
 __printf(4, 5) static void add_problem(struct json_object *arr, const char *id,
 				       const char *fix, const char *fmt, ...)
 {
-	struct json_object *p = json_object_new_object();
+	struct json_object *p = kmm_obj();
 	char buf[512];
 	va_list ap;
 
@@ -74,7 +73,7 @@ __printf(4, 5) static void add_problem(struct json_object *arr, const char *id,
 	kmm_add_str(p, "problem", buf);
 	kmm_add_str(p, "fix", fix);
 	fprintf(stderr, "kmem-mom: problem: %s; fix: %s\n", buf, fix);
-	json_object_array_add(arr, p);
+	kmm_push(arr, p);
 }
 
 /* What status looks at once, not once per device. */
@@ -87,7 +86,7 @@ struct mom_state {
 static struct json_object *module_json(const struct kmm_ctx *ctx,
 				       const struct mom_state *st)
 {
-	struct json_object *j = json_object_new_object(), *p;
+	struct json_object *j = kmm_obj(), *p;
 	char buf[128];
 
 	kmm_add_bool(j, "loaded", st->loaded);
@@ -96,10 +95,10 @@ static struct json_object *module_json(const struct kmm_ctx *ctx,
 		return j;
 	if (!kmm_read_str(buf, sizeof(buf), "/sys/module/kmem_mom/version"))
 		kmm_add_str(j, "version", buf);
-	p = json_object_new_object();
+	p = kmm_obj();
 	kmm_add_files(ctx, p, KMM_STRING, KMM_MOM_PARAMS, params,
 		      ARRAY_SIZE(params));
-	json_object_object_add(j, "parameters", p);
+	kmm_add(j, "parameters", p);
 	kmm_add_files(ctx, j, KMM_NUMBER, KMM_MOM_DRIVER, counters,
 		      ARRAY_SIZE(counters));
 	kmm_add_files(ctx, j, KMM_SIZE, KMM_MOM_DRIVER, sizes,
@@ -110,7 +109,7 @@ static struct json_object *module_json(const struct kmm_ctx *ctx,
 static struct json_object *kernel_json(const struct kmm_ctx *ctx,
 				       struct json_object *problems)
 {
-	struct json_object *j = json_object_new_object();
+	struct json_object *j = kmm_obj();
 	char buf[64];
 	bool on;
 
@@ -179,6 +178,7 @@ static void dev_problems(struct daxctl_dev *dev, const char *drv,
 		}
 	} else if (st->root && !kmm_dev_ranges(dev, &rs)) {
 		kmm_count_zones(&rs, &z);
+		kmm_ranges_free(&rs);
 		normal = z.normal;
 	}
 	if (normal) {
@@ -199,20 +199,18 @@ int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 	uint64_t v;
 	int n;
 
-	if (kmm_common_opts(ctx, argc, argv))
-		return KMM_EXIT_USAGE;
-	if (optind < argc) {
-		kmm_err("status: unexpected argument '%s'", argv[optind]);
+	if (argc) {
+		kmm_err("status: unexpected argument '%s'", argv[0]);
 		return KMM_EXIT_USAGE;
 	}
 	st.loaded = kmm_mom_loaded();
 	st.installed = kmm_mom_installed();
-	st.root = geteuid() == 0;
-	j = json_object_new_object();
-	problems = json_object_new_array();
+	st.root = ctx->root;
+	j = kmm_obj();
+	problems = kmm_arr();
 	mod = module_json(ctx, &st);
-	json_object_object_add(j, "kmem_mom", mod);
-	json_object_object_add(j, "kernel", kernel_json(ctx, problems));
+	kmm_add(j, "kmem_mom", mod);
+	kmm_add(j, "kernel", kernel_json(ctx, problems));
 	if (st.loaded && !kmm_read_u64(&v, KMM_MOM_DRIVER "/stranded_blocks") &&
 	    v)
 		add_problem(problems, "stranded", STRANDED_FIX, STRANDED_WHAT,
@@ -229,7 +227,7 @@ int cmd_status(struct kmm_ctx *ctx, int argc, char **argv)
 	if (!st.loaded)
 		add_problem(problems, "not-loaded", "modprobe kmem_mom",
 			    NOT_LOADED_WHAT, st.installed ? "" : NOT_INSTALLED);
-	json_object_object_add(j, "problems", problems);
+	kmm_add(j, "problems", problems);
 	n = (int)json_object_array_length(problems);
 	kmm_print(j);
 	json_object_put(j);

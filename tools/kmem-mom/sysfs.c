@@ -2,7 +2,8 @@
 /*
  * The few sysfs files no library covers: kmem_mom's own attributes and
  * parameters, a dax device's driver, the memory hotplug settings.  A file an
- * older kernel or module lacks is an absent value, never an error.
+ * older kernel or module lacks is an absent value, never an error; a file
+ * that is there and cannot be read is one (exit 6).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -21,24 +22,65 @@ static int vpath(char *path, size_t len, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(path, len, fmt, ap);
 
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	if (n >= 0 && (size_t)n < len)
+		return 0;
+	kmm_fail("%.64s...: path too long", path);
+	return -ENAMETOOLONG;
+}
+
+/*
+ * What a failed open or read of @path means: -ENOENT, the fact is absent
+ * (no such file, or one only root may read and we are not root: the field
+ * is left out); else it is reported, the command will exit 6, and -@err
+ * is returned.
+ */
+int kmm_io_error(const char *path, int err)
+{
+	if (err == ENOENT || ((err == EACCES || err == EPERM) && geteuid()))
+		return -ENOENT;
+	kmm_fail("%s: %s", path, strerror(err));
+	return -err;
+}
+
+/*
+ * fopen(), with errno ENOENT where the file is absent as above; errno is 0
+ * after a success, for kmm_fclose() to tell a read error by.
+ */
+FILE *kmm_fopen(const char *path)
+{
+	FILE *f = fopen(path, "re");
+
+	errno = f ? 0 : -kmm_io_error(path, errno);
+	return f;
+}
+
+/* fclose(), with a read error reported: 0, or as kmm_io_error(). */
+int kmm_fclose(FILE *f, const char *path)
+{
+	int err = ferror(f) ? (errno ? errno : EIO) : 0;
+
+	fclose(f);
+	return err ? kmm_io_error(path, err) : 0;
 }
 
 static int read_path(char *buf, size_t len, const char *path)
 {
-	FILE *f = fopen(path, "re");
+	FILE *f;
 	size_t n;
 
+	f = kmm_fopen(path);
 	if (!f)
 		return -errno;
 	n = fread(buf, 1, len - 1, f);
-	fclose(f);
 	buf[n] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
+	return kmm_fclose(f, path);
 }
 
-/* The first line of a file, without its newline; -errno if unreadable. */
+/*
+ * The first line of a file, without its newline; -ENOENT if absent, or
+ * another -errno if it could not be read (said on stderr, exit 6).
+ */
 int kmm_read_str(char *buf, size_t len, const char *fmt, ...)
 {
 	char path[512];
@@ -66,7 +108,11 @@ int kmm_read_u64(uint64_t *val, const char *fmt, ...)
 		return rc;
 	errno = 0;
 	*val = strtoull(buf, &end, 0);
-	return errno || end == buf ? -EINVAL : 0;
+	if (errno || end == buf) {
+		kmm_fail("%s: not a number: '%s'", path, buf);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 bool kmm_exists(const char *fmt, ...)
@@ -79,7 +125,12 @@ bool kmm_exists(const char *fmt, ...)
 	va_start(ap, fmt);
 	rc = vpath(path, sizeof(path), fmt, ap);
 	va_end(ap);
-	return !rc && !stat(path, &st);
+	if (rc)
+		return false;
+	if (!stat(path, &st))
+		return true;
+	kmm_io_error(path, errno);
+	return false;
 }
 
 bool kmm_mom_loaded(void)
@@ -116,13 +167,15 @@ const char *kmm_dev_driver(const char *devname, char *buf, size_t len)
 	snprintf(path, sizeof(path), KMM_DAX_DEVICES "/%s/driver/module",
 		 devname);
 	real = realpath(path, NULL);
-	if (!real) {
+	if (!real && errno == ENOENT) {
 		/* A built-in driver has no module link: name the driver. */
 		snprintf(path, sizeof(path), KMM_DAX_DEVICES "/%s/driver",
 			 devname);
 		real = realpath(path, NULL);
-		if (!real)
-			return NULL;
+	}
+	if (!real) {
+		kmm_io_error(path, errno);
+		return NULL;
 	}
 	name = basename(real);
 	snprintf(buf, len, "%s", name);
@@ -130,14 +183,18 @@ const char *kmm_dev_driver(const char *devname, char *buf, size_t len)
 	return buf;
 }
 
+/* The memory block size, or 0 where the kernel has no memory hotplug. */
 uint64_t kmm_block_size(void)
 {
+	static const char *path = "/sys/devices/system/memory/block_size_bytes";
+	static uint64_t bs;
+	static bool done;
 	char buf[64];
 
-	if (kmm_read_str(buf, sizeof(buf),
-			 "/sys/devices/system/memory/block_size_bytes"))
-		return 0;
-	return strtoull(buf, NULL, 16);
+	if (!done && !kmm_read_str(buf, sizeof(buf), "%s", path))
+		bs = strtoull(buf, NULL, 16);
+	done = true;
+	return bs;
 }
 
 /* kmem_mom's speed input for @node: its abstract distance, or -1. */
