@@ -32,7 +32,7 @@ dir=$(dirname "$(readlink -f "/usr/src/linux-headers-$rel")")
 t2=$(date +%s)
 echo "# debug kernel $rel: $((t2 - t1)) s here (a build from nothing took $(cat "$dir/build-seconds") s)"
 
-"$KMM_TOP/tests/run.sh" -S debug -k "$rel" "$@" | tee "$log" | grep -v '^TAP version'
+"$KMM_TOP/tests/run.sh" -S debug -k "$rel" "$@" | tee "$log" | grep --line-buffered -v '^TAP version'
 pass=$(grep -c '^ok ' "$log")
 fail=$(grep -c '^not ok ' "$log")
 t3=$(date +%s)

@@ -111,6 +111,6 @@ fi
 rm -f "$log" "$log.w"
 
 # Its TAP lines as they are; its count line is this script's to drop.
-"$KMM_TOP/devel/results-check.sh" | grep -v '^[0-9]* passed, [0-9]* failed$'
+"$KMM_TOP/devel/results-check.sh" | grep --line-buffered -v '^[0-9]* passed, [0-9]* failed$'
 [ "${PIPESTATUS[0]}" = 0 ] || fail=1
 exit $fail
