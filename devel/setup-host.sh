@@ -70,9 +70,26 @@ case "$qver" in
 		qemu-system-x86 qemu-system-data ipxe-qemu seabios
 	;;
 esac
+# The arm64 guests: qemu-system-aarch64 from the same backports QEMU as the
+# x86 guests (TCG only on this host), and AAVMF (UEFI for aarch64): with
+# firmware QEMU's virt machine hands the kernel ACPI tables (NFIT, SRAT,
+# HMAT), without it only a device tree, which describes no NVDIMM.
+qver=$(dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null || true)
+case "$qver" in
+*bpo*) ;;
+*)
+	apt_update
+	apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm
+	;;
+esac
+if ! installed qemu-efi-aarch64; then
+	apt_update
+	apt-get install -y -qq --no-install-recommends qemu-efi-aarch64
+fi
 # The field lane's MOK enrolment (virt-fw-vars) is in backports only.
 if ! installed python3-virt-firmware; then
 	apt_update
 	apt-get install -y -qq --no-install-recommends -t bookworm-backports python3-virt-firmware
 fi
-echo "setup-host: ok ($(qemu-system-x86_64 --version | head -n1))"
+echo "setup-host: ok ($(qemu-system-x86_64 --version | head -n1);" \
+	"$(qemu-system-aarch64 --version | head -n1 | sed 's/^QEMU emulator //'))"
