@@ -17,16 +17,27 @@ root=$(kmm_env_root "$kver") || kmm_die "no headers for $kver (run devel/kernels
 dst=$KMM_TOP/build/$kver/${KMM_SRC_DIR:-src}
 kmm_copy_tree "$dst"
 
+kdir=$(kmm_kdir "$kver" "$root")
+# shellcheck disable=SC2207
+cross=($(kmm_kbuild_args "$kver" "$root"))
+
+# Host builds read struct dev_dax from the fetched guest image: a vmlinuz
+# (or, on arm64, a raw Image whose BTF conftest carves out), and where that
+# BTF lacks the struct (arm64 6.1, dax is a module) dax.ko's split BTF.
 btf=()
 [ -z "$root" ] && [ -z "${KMM_BTF:-}" ] && KMM_BTF=$(kmm_image_vmlinuz "$kver")
 if [ -n "${KMM_BTF:-}" ]; then
 	[ -z "$root" ] || kmm_die "KMM_BTF is only supported for host builds"
 	btf=("KMM_BTF=$KMM_BTF")
 fi
+if [ -z "$root" ] && [ -z "${KMM_BTF_DAX:-}" ]; then
+	KMM_BTF_DAX=$(ls "$KMM_STATE/images/$kver"/{usr/,}lib/modules/"$kver"/kernel/drivers/dax/dax.ko* 2>/dev/null | head -n1 || true)
+	export KMM_BTF_DAX
+fi
 
 if [ -z "$root" ]; then
 	exec make -C "$dst" KERNELRELEASE="$kver" KMM_WERROR=1 \
-		KDIR="/usr/src/linux-headers-$kver" "${btf[@]}" "$@"
+		KDIR="$kdir" ${cross[@]+"${cross[@]}"} "${btf[@]}" "$@"
 fi
 KMM_CHROOT_SRC=$dst kmm_chroot "$root" make -C /src KERNELRELEASE="$kver" KMM_WERROR=1 \
-	KDIR="/usr/src/linux-headers-$kver" "$@"
+	KDIR="$kdir" ${cross[@]+"${cross[@]}"} "$@"

@@ -138,16 +138,49 @@ kmm_copy_tree() {
 }
 
 # Root of the environment whose headers build kernel $1 ("" = host).
+# arm64 kernels (devel/kernels-arm64.sh): 6.1 and 6.12 build on the host
+# from headers extracted under $KMM_STATE/arm64/x, 7.3 in the trixie
+# cross chroot.
 kmm_env_root() {
-	local kver=$1 env
+	local kver=$1 env root
 	for env in "" trixie sid; do
-		local root=${env:+$KMM_STATE/envs/$env}
+		root=${env:+$KMM_STATE/envs/$env}
 		if [ -f "$root/usr/src/linux-headers-$kver/Module.symvers" ]; then
 			printf '%s\n' "$root"
 			return 0
 		fi
 	done
+	case $kver in
+	*-arm64)
+		root=$KMM_STATE/arm64/envs/trixie-x
+		if [ -f "$root/usr/src/linux-headers-$kver/Module.symvers" ]; then
+			printf '%s\n' "$root"
+			return 0
+		fi
+		[ -f "$(kmm_kdir "$kver" "")/Module.symvers" ] && return 0
+		;;
+	esac
 	return 1
+}
+
+# kmm_kdir KVER ROOT: the headers of KVER as the build sees them (inside
+# ROOT when it is a chroot).
+kmm_kdir() {
+	case $1/$2 in
+	*-arm64/) echo "$KMM_STATE/arm64/x/usr/src/linux-headers-$1" ;;
+	*) echo "/usr/src/linux-headers-$1" ;;
+	esac
+}
+
+# kmm_kbuild_args KVER ROOT: what make needs beyond KERNELRELEASE and KDIR:
+# the cross compiler where the host builds for arm64.  (The arm64 headers
+# of 6.12+ set CROSS_COMPILE themselves; 6.1's only when dpkg says the
+# build and host architectures differ.)
+kmm_kbuild_args() {
+	case $1/$2 in
+	*-arm64/) echo "ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu-" ;;
+	*-arm64/*) echo "ARCH=arm64" ;;
+	esac
 }
 
 # kmm_linux_source KVER DEST PATH...: extract PATHs (relative to the top of

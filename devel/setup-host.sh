@@ -52,7 +52,7 @@ for p in make gcc-12 gcc libc6-dev binutils kmod mmdebstrap cpio xz-utils zstd d
 	sparse clang-format dwarves bpftool jq gnuplot-nox file \
 	python3 git bc pkg-config libdaxctl-dev libcxl-dev libndctl-dev libjson-c-dev \
 	libkmod-dev uuid-dev debhelper dh-dkms lintian fakeroot dpkg-dev \
-	ovmf mtools dosfstools fdisk e2fsprogs; do
+	ovmf mtools dosfstools fdisk e2fsprogs gcc-aarch64-linux-gnu; do
 	installed "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -104,11 +104,16 @@ done
 # does not export it.
 emit KMM_EXPORT_MHP_SUPPORTS_MEMMAP_ON_MEMORY \
 	"$(flag exported mhp_supports_memmap_on_memory)"
-# Placement is read from the page tables, never taken from the request.
-have slow_virt_to_phys && exported slow_virt_to_phys ||
-	refuse "slow_virt_to_phys() is not available (x86 only): kmem_mom could not check where a memmap lives"
-have lookup_address && exported lookup_address ||
-	refuse "lookup_address() is not available (x86 only): kmem_mom could not check how a memmap is mapped"
+# Placement is read from the page tables, never taken from the request
+# (include/kmem_mom/vmemmap_walk.h): x86 exports its walk, lookup_address()
+# and slow_virt_to_phys(); arm64 exports none, and the module walks from
+# TTBR1_EL1 with the kernel's inline accessors.
+x86_walk() {
+	have lookup_address && exported lookup_address &&
+		have slow_virt_to_phys && exported slow_virt_to_phys
+}
+x86_walk || have ttbr1_walk ||
+	refuse "found no way to read this kernel's page tables (x86: lookup_address() and slow_virt_to_phys() exported; arm64: probe ttbr1_walk): kmem_mom could not check where a memmap lives"
 
 for n in add_memory_driver_managed_mhp mhp_memmap_on_memory mhp_merge_resource \
 	memory_groups; do
@@ -139,33 +144,78 @@ extract_vmlinux() {
 	done
 	return 1
 }
-btf_ok() { pahole -F btf -C dev_dax "$1" 2>/dev/null | grep -q 'struct dev_dax {'; }
+# carve_btf IMG DST: arm64's vmlinuz is a raw, uncompressed Image, not an
+# ELF: its .BTF section sits inside it as is.  Find the header (magic
+# 0xeb9f, version 1, 24 bytes) and cut the blob at the length it gives.
+carve_btf() {
+	local off hdr
+	for off in $(LC_ALL=C grep -obUaP '\x9f\xeb\x01\x00\x18\x00\x00\x00' "$1" | cut -d: -f1); do
+		# type_off type_len str_off str_len, little-endian u32s after the magic.
+		hdr=$(od -An -tu4 -v -j $((off + 8)) -N 16 "$1") || continue
+		set -- "$1" "$2" $hdr
+		dd if="$1" of="$2" bs=1M iflag=skip_bytes,count_bytes status=none \
+			skip="$off" count=$((24 + ($3 + $4 > $5 + $6 ? $3 + $4 : $5 + $6))) || continue
+		pahole -F btf -C list_head "$2" 2>/dev/null | grep -q 'struct list_head {' && return 0
+	done
+	return 1
+}
+# The BTF of vmlinux alone, or of a module split against it (--btf_base).
+pahole_btf() { pahole -F btf ${base:+--btf_base "$base"} "$@"; }
+has_dev_dax() { pahole_btf -C dev_dax "$1" 2>/dev/null | grep -q 'struct dev_dax {'; }
+has_btf() { base= pahole_btf -C list_head "$1" 2>/dev/null | grep -q 'struct list_head {'; }
 
 command -v pahole >/dev/null || refuse "pahole (package dwarves) is needed to read the kernel's BTF"
-src=
+# First the kernel's own BTF, from wherever this kernel offers it.
+vmlinux=
 for cand in "$btf" "$kdir/vmlinux" \
 	"$([ "$(uname -r)" = "$kver" ] && echo /sys/kernel/btf/vmlinux)" \
 	"/boot/vmlinuz-$kver" "/usr/lib/modules/$kver/vmlinuz" "/lib/modules/$kver/vmlinuz"; do
 	[ -n "$cand" ] && [ -r "$cand" ] || continue
-	if btf_ok "$cand"; then
-		src=$cand
-	elif extract_vmlinux "$cand" "$work/vmlinux" && btf_ok "$work/vmlinux"; then
-		src=$work/vmlinux
+	if has_btf "$cand"; then
+		vmlinux=$cand
+	elif extract_vmlinux "$cand" "$work/vmlinux" && has_btf "$work/vmlinux"; then
+		vmlinux=$work/vmlinux
+	elif carve_btf "$cand" "$work/vmlinux.btf"; then
+		vmlinux=$work/vmlinux.btf
 	else
 		continue
 	fi
 	btf_origin=$cand
 	break
 done
+# struct dev_dax is in vmlinux's BTF where dax is built in or its types are
+# shared with built-in code; otherwise (arm64 6.1) only in dax.ko's own
+# BTF, split against vmlinux's.
+src= base=
+if [ -n "$vmlinux" ] && has_dev_dax "$vmlinux"; then
+	src=$vmlinux
+elif [ -n "$vmlinux" ]; then
+	base=$vmlinux
+	for cand in "${KMM_BTF_DAX:-}" \
+		"$([ "$(uname -r)" = "$kver" ] && echo /sys/kernel/btf/dax)" \
+		/lib/modules/"$kver"/kernel/drivers/dax/dax.ko*; do
+		[ -n "$cand" ] && [ -r "$cand" ] || continue
+		case $cand in
+		*.xz) xz -dc "$cand" >"$work/dax.ko" 2>/dev/null || continue; f=$work/dax.ko ;;
+		*.zst) zstd -qdc "$cand" >"$work/dax.ko" 2>/dev/null || continue; f=$work/dax.ko ;;
+		*) f=$cand ;;
+		esac
+		has_dev_dax "$f" || continue
+		src=$f btf_origin="$cand (split against $btf_origin)"
+		break
+	done
+fi
 [ -n "$src" ] || refuse "found no BTF describing struct dev_dax.
   struct dev_dax is private to drivers/dax and its layout changes between
   kernels, so kmem_mom reads it from the kernel itself.  Looked in:
   \$KMM_BTF, $kdir/vmlinux, /sys/kernel/btf/vmlinux (if running $kver),
-  /boot/vmlinuz-$kver.  Install linux-image-$kver or pass KMM_BTF=<vmlinux|vmlinuz>."
+  /boot/vmlinuz-$kver${vmlinux:+ (found vmlinux BTF in $btf_origin), then
+  \$KMM_BTF_DAX, /sys/kernel/btf/dax, the dax module of $kver}.
+  Install linux-image-$kver or pass KMM_BTF=<vmlinux|vmlinuz>."
 
 # "name offset size" per member, in declaration order.
 members() {
-	pahole -F btf -C "$1" "$src" | awk '
+	pahole_btf -C "$1" "$src" | awk '
 		/^\t[^\/]/ && /\/\*/ {
 			line = $0
 			if (match(line, /\(\*[A-Za-z0-9_]+\)/))
@@ -212,7 +262,7 @@ case "$drv_layout" in
 esac
 # ->remove() became void in 5.12 (0fd4d98d6f5b "dax-device: Make remove
 # callback return void"); we only implement that form.
-pahole -F btf -C dax_device_driver "$src" | grep -q 'void *(\*remove)(struct dev_dax \*)' ||
+pahole_btf -C dax_device_driver "$src" | grep -q 'void *(\*remove)(struct dev_dax \*)' ||
 	refuse "struct dax_device_driver ->remove() is not void (kernel older than 5.12)"
 
 in_layout() { grep -q "^$1 " "$work/dev_dax"; }
@@ -226,8 +276,8 @@ while read -r m o _; do
 done <"$work/dev_dax"
 while read -r m o _; do emit "KMM_BTF_DAX_DRV_${m}" "$o"; done <"$work/dax_drv"
 while read -r m o _; do emit "KMM_BTF_DAX_RANGE_${m}" "$o"; done <"$work/dax_range"
-emit KMM_BTF_DAX_DRV_SIZE "$(pahole -F btf -C dax_device_driver "$src" | sed -n 's/.*size: \([0-9]*\),.*/\1/p')"
-emit KMM_BTF_DAX_RANGE_SIZE "$(pahole -F btf -C dev_dax_range "$src" | sed -n 's/.*size: \([0-9]*\),.*/\1/p')"
+emit KMM_BTF_DAX_DRV_SIZE "$(pahole_btf -C dax_device_driver "$src" | sed -n 's/.*size: \([0-9]*\),.*/\1/p')"
+emit KMM_BTF_DAX_RANGE_SIZE "$(pahole_btf -C dev_dax_range "$src" | sed -n 's/.*size: \([0-9]*\),.*/\1/p')"
 
 hdr() {
 	echo "/* SPDX-License-Identifier: GPL-2.0-only */"

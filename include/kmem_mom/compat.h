@@ -16,6 +16,7 @@
 #include <linux/notifier.h>
 #include <generated/kmem_mom_config.h>
 #include <kmem_mom/fault_inject.h>
+#include <kmem_mom/vmemmap_walk.h>
 
 /* remove_memory()/offline_and_remove_memory() lost their nid in v5.15. */
 static inline int kmm_remove_memory(int nid, u64 start, u64 size)
@@ -75,28 +76,6 @@ static inline bool kmm_mhp_removes_blocks_together(void)
 static inline bool kmm_mhp_refuses_with_einval(void)
 {
 	return KMM_HAVE_MHP_SUPPORTS_MEMMAP_ON_MEMORY_SIZE;
-}
-
-/*
- * How the vmemmap address @addr is mapped: the physical address it maps
- * to, the size of the page that maps it (4 KiB, 2 MiB or 1 GiB), and the
- * physical address of the page-table page that holds the entry.  -ENOENT
- * if nothing maps it.  The vmemmap is not in the linear map, so only a
- * page-table walk tells (conftest.sh refuses kernels without
- * lookup_address() and slow_virt_to_phys(): x86).
- */
-static inline int kmm_vmemmap_mapping(unsigned long addr, phys_addr_t *phys,
-				      unsigned long *size, phys_addr_t *table)
-{
-	unsigned int level;
-	pte_t *entry = lookup_address(addr, &level);
-
-	if (!entry || !pte_present(*entry))
-		return -ENOENT;
-	*size = page_level_size(level);
-	*phys = slow_virt_to_phys((void *)addr);
-	*table = __pa(entry) & PAGE_MASK;
-	return 0;
 }
 
 /* What this kernel can hot-add and map (v5.11+); test builds may shrink it. */
