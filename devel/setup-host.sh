@@ -71,9 +71,10 @@ case "$qver" in
 	;;
 esac
 # The arm64 guests: qemu-system-aarch64 from the same backports QEMU as the
-# x86 guests (TCG only on this host), and AAVMF (UEFI for aarch64): with
-# firmware QEMU's virt machine hands the kernel ACPI tables (NFIT, SRAT,
-# HMAT), without it only a device tree, which describes no NVDIMM.
+# x86 guests (TCG only on this host; 10.0's virt machine also gives a guest
+# the second PL011 that carries its TAP stream).  Their firmware (AAVMF)
+# is trixie's, unpacked by devel/aavmf-arm64.sh: bookworm's
+# qemu-efi-aarch64 breaks the guests' NUMA (see there).
 qver=$(dpkg-query -W -f='${Version}' qemu-system-arm 2>/dev/null || true)
 case "$qver" in
 *bpo*) ;;
@@ -82,10 +83,6 @@ case "$qver" in
 	apt-get install -y -qq --no-install-recommends -t bookworm-backports qemu-system-arm
 	;;
 esac
-if ! installed qemu-efi-aarch64; then
-	apt_update
-	apt-get install -y -qq --no-install-recommends qemu-efi-aarch64
-fi
 # The field lane's MOK enrolment (virt-fw-vars) is in backports only.
 if ! installed python3-virt-firmware; then
 	apt_update
