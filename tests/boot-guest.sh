@@ -18,6 +18,13 @@
 # hmem-hmat-overflow, pmem, multi, pair, pair-nodes, nvdimm, nvdimm-nonuma,
 # cxl.
 #
+# arm64: a KVER ending in -arm64 (devel/kernels-arm64.sh) boots under
+# qemu-system-aarch64 (TCG, virt, -cpu max) through UEFI (AAVMF,
+# devel/aavmf-arm64.sh), which gives it ACPI; the rootfs is
+# <rootfs>-arm64.cpio (tests/mkrootfs-arm64.sh), the console the first
+# PL011 (ttyAMA0), the TAP stream the second (ttyAMA1).  Its devices are
+# the recipe_arm64_* functions: none, nvdimm.
+#
 # The guest boots $KMM_STATE/rootfs/<rootfs>.cpio (tests/mkrootfs.sh;
 # default bookworm) with a small per-run cpio appended: the kernel's
 # dax/nvdimm/cxl modules, the --overlay trees, tests/guest/ as /kmm/ with
@@ -77,6 +84,18 @@ if [[ "$kver" =~ ^K[0-9]+$ ]]; then
 	kver=${!kver:-}
 	[ -n "$kver" ] || kmm_die "--kernel: no such name in kernels.env"
 fi
+# ... and kernels-arm64.env's (A61, A612, A73).
+if [[ "$kver" =~ ^A[0-9]+$ ]]; then
+	[ -f "$KMM_STATE/kernels-arm64.env" ] ||
+		kmm_die "$KMM_STATE/kernels-arm64.env missing: run devel/kernels-arm64.sh"
+	# shellcheck disable=SC1091
+	. "$KMM_STATE/kernels-arm64.env"
+	kver=${!kver:-}
+	[ -n "$kver" ] || kmm_die "--kernel: no such name in kernels-arm64.env"
+fi
+# The guest's architecture follows the kernel's release.
+arch=x86
+case $kver in *-arm64) arch=arm64 ;; esac
 
 # Relative script paths are relative to the repo (the caller's cwd as a
 # fallback), so the driver can say tests/guest/foo.sh from anywhere.
@@ -97,8 +116,13 @@ case "$rootfs_suite" in
 bookworm | trixie) ;;
 *) kmm_die "--rootfs $rootfs_suite: want bookworm or trixie" ;;
 esac
-rootfs=$KMM_STATE/rootfs/$rootfs_suite.cpio
-[ -f "$rootfs" ] || kmm_die "$rootfs missing: run tests/mkrootfs.sh $rootfs_suite"
+if [ "$arch" = arm64 ]; then
+	rootfs=$KMM_STATE/rootfs/$rootfs_suite-arm64.cpio
+	[ -f "$rootfs" ] || kmm_die "$rootfs missing: run tests/mkrootfs-arm64.sh $rootfs_suite"
+else
+	rootfs=$KMM_STATE/rootfs/$rootfs_suite.cpio
+	[ -f "$rootfs" ] || kmm_die "$rootfs missing: run tests/mkrootfs.sh $rootfs_suite"
+fi
 
 # ---------------------------------------------------------------------------
 # Guest kernel image.  6.x packages ship boot/vmlinuz-* and lib/modules/;
@@ -309,8 +333,9 @@ recipe_pair_nodes() {
 # backend's tail: 1 GiB + 128 KiB leaves a 1 GiB persistent range (at
 # 4 GiB, the start of the hotplug area above -m).  RAM-backed and sparse,
 # so every boot starts with blank labels and nothing to clean up.
+# nvdimm_dimm OPTIONS [GIB]: GIB GiB of persistent range (default 1).
 nvdimm_dimm() {
-	qargs+=(-object "memory-backend-ram,id=nvmem1,size=$(((1 << 30) + (128 << 10))),reserve=off"
+	qargs+=(-object "memory-backend-ram,id=nvmem1,size=$(((${2:-1} << 30) + (128 << 10))),reserve=off"
 		-device "nvdimm,id=nvdimm1,memdev=nvmem1,label-size=128K$1")
 }
 
@@ -362,9 +387,48 @@ recipe_cxl() {
 	[ "$boot_gib$dev_gib" = 11 ] || genv+=("KMM_BOOT_GIB=$boot_gib" "KMM_DEV_GIB=$dev_gib")
 }
 
+# ---------------------------------------------------------------------------
+# arm64 (QEMU's virt machine).  UEFI gives the guest ACPI: SRAT for the
+# nodes, NFIT for an NVDIMM.  Guest RAM starts at 1 GiB (0x40000000); the
+# hotplug area, and with it an NVDIMM, starts at the next GiB boundary after
+# it (2 GiB for KMM_BOOT_GIB=1).  virt has no memmap= soft-reserve (an
+# x86 boot parameter) and QEMU 10.0's virt no CXL (no cxl=on): no hmem,
+# pmem or cxl recipes here.
+aavmf=$KMM_STATE/arm64/aavmf
+arm64_virt() { # arm64_virt OPTIONS: the machine, its firmware
+	[ -f "$aavmf/.kmm-ready" ] || kmm_die "$aavmf missing: run devel/aavmf-arm64.sh"
+	# The variable store is opened as a snapshot: the guest's writes to it
+	# go to a temporary overlay, never into the shared file.
+	qargs+=(-machine "virt,gic-version=3$1"
+		-drive "if=pflash,format=raw,readonly=on,file=$aavmf/AAVMF_CODE.no-secboot.fd"
+		-drive "if=pflash,format=raw,snapshot=on,file=$aavmf/AAVMF_VARS.fd")
+}
+
+recipe_arm64_none() {
+	arm64_virt ""
+	qargs+=(-m 1G)
+}
+
+# The x86 nvdimm recipe on virt: node0 has the CPUs and KMM_BOOT_GIB of
+# DRAM, the NVDIMM (KMM_DEV_GIB, default 1, sparse) sits on the memory-less
+# node1.  maxmem leaves QEMU's per-slot alignment room.
+recipe_arm64_nvdimm() {
+	arm64_virt ,nvdimm=on
+	qargs+=(-m "${boot_gib}G,slots=2,maxmem=$((boot_gib + dev_gib + 2))G"
+		-object "memory-backend-ram,id=mem0,size=${boot_gib}G$(sparse)"
+		-numa node,nodeid=0,cpus=0-1,memdev=mem0
+		-numa node,nodeid=1)
+	nvdimm_dimm ,node=1 "$dev_gib"
+	[ "$boot_gib$dev_gib" = 11 ] || genv+=("KMM_BOOT_GIB=$boot_gib" "KMM_DEV_GIB=$dev_gib")
+}
+
 recipe=recipe_${device//-/_}
-declare -F "$recipe" >/dev/null ||
-	kmm_die "--device $device: unknown (have: $(declare -F | sed -n 's/.* recipe_//p' | tr '_\n' '- '))"
+[ "$arch" = arm64 ] && recipe=recipe_arm64_${device//-/_}
+declare -F "$recipe" >/dev/null || {
+	have=$(declare -F | sed -n 's/.* recipe_//p' | grep -v '^arm64_')
+	[ "$arch" = arm64 ] && have=$(declare -F | sed -n 's/.* recipe_arm64_//p')
+	kmm_die "--device $device: unknown for $arch (have: $(echo "$have" | tr '_\n' '- '))"
+}
 # Recipes only fill in qargs/kcmd/qcpu/genv; run it now so the guest's
 # /kmm/env can carry genv.
 "$recipe"
@@ -510,7 +574,7 @@ done >>"$stage/kmm/env"
 cat >"$stage/init" <<'EOT'
 #!/bin/bash
 # kmem_mom guest init (written by tests/boot-guest.sh): mount the API
-# filesystems, run /kmm/test.sh with its output on ttyS1, power off.
+# filesystems, run /kmm/test.sh with its output on @TAP_TTY_NAME@, power off.
 # No "set -e": if init dies the kernel panics and the log says less.
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=dumb LC_ALL=C
 mount -t proc proc /proc
@@ -530,7 +594,7 @@ mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 # Hold the TAP port open for the whole run: reopening a tty while its last
 # user is still closing it fails with EAGAIN and the exit line was lost.
-exec 3>/dev/ttyS1
+exec 3>@TAP_TTY@
 # Raw: no \n -> \r\n on the TAP port.
 stty raw -echo <&3
 # KMM_UDEV=1: udevd runs as on a booted system (rules, modalias loads,
@@ -573,6 +637,10 @@ busybox poweroff -f
 # Only reached if poweroff failed; -no-reboot turns a reboot into an exit.
 echo b >/proc/sysrq-trigger
 EOT
+# The TAP port: the second 16550 on x86, virt's second PL011 on arm64.
+tap_tty=/dev/ttyS1
+[ "$arch" = arm64 ] && tap_tty=/dev/ttyAMA1
+sed -i "s|@TAP_TTY@|$tap_tty|; s|@TAP_TTY_NAME@|${tap_tty#/dev/}|" "$stage/init"
 chmod 755 "$stage/init"
 
 (cd "$stage" && find . -mindepth 1 -printf '%P\n' | LC_ALL=C sort |
@@ -608,6 +676,17 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -smp "$qsmp"
 	"${qargs[@]}"
 	-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline"
 	-serial "file:$out/console.log" -serial "file:$out/tap.log")
+# arm64: the firmware loads -kernel/-initrd through fw_cfg and starts the
+# kernel's EFI stub.  virt (10.0+) makes a second PL011 for a second
+# -serial and lists both in ACPI (ttyAMA0, ttyAMA1).
+if [ "$arch" = arm64 ]; then
+	cmdline=${cmdline/console=ttyS0/console=ttyAMA0}
+	qemu=(qemu-system-aarch64 -accel tcg -cpu "$qcpu" -smp "$qsmp"
+		-nographic -display none -monitor none -no-reboot -nic none
+		"${qargs[@]}"
+		-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline"
+		-serial "file:$out/console.log" -serial "file:$out/tap.log")
+fi
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"
 
@@ -700,8 +779,11 @@ bad='WARNING:|BUG:|Oops|Call Trace|Kernel panic'
 # stray_traces CONSOLE HDRS [FRAMES]: the traces of CONSOLE that no header
 # matching HDRS explains, or (FRAMES: space-separated) whose stack lacks
 # one of FRAMES.
+# arm64 says "Call trace:" and ends a trace with its last frame line
+# ("[ time]  func+0x../0x.."), x86 says "Call Trace:" and ends it with
+# </TASK>.
 stray_traces() {
-	tr -d '\r' <"$1" | awk -v hdrs="$2" -v frames="${3:-}" '
+	tr -d '\r' <"$1" | awk -v hdrs="$2" -v frames="${3:-}" -v arm="$([ "$arch" = arm64 ] && echo 1)" '
 		BEGIN { nf = split(frames, need, " ") }
 		function verdict(   i, ok) {
 			if (!at)
@@ -715,12 +797,15 @@ stray_traces() {
 			at = hdr = 0
 			split("", seen)
 		}
+		arm && at && !/\] +[^ ]+\+0x[0-9a-f]+\/0x[0-9a-f]+/ { verdict() }
 		$0 ~ hdrs { verdict(); hdr = NR }
-		/Call Trace:/ { verdict(); at = NR; line = $0; next }
+		/Call Trace:/ || (arm && /Call trace:/) { verdict(); at = NR; line = $0; next }
 		at { for (i = 1; i <= nf; i++) if (index($0, need[i])) seen[need[i]] = 1 }
 		at && /<\/TASK>/ { verdict() }
 		END { verdict() }'
 }
+# arm64's stack dumps say "Call trace:".
+[ "$arch" = arm64 ] && bad+='|Call trace:'
 alloc_hdrs='allocation failure|alloc failure|vmalloc error: size'
 traced_hdrs= traced_frames=
 if [ -n "$allow_alloc_traces" ]; then
