@@ -481,6 +481,17 @@ stress_start() {
 	check "modprobe kmem_mom" modprobe kmem_mom
 }
 
+# persistent_device KIND: a recipe whose dax device is persistent memory
+# (a pmem or NVDIMM namespace in devdax mode): bound through daxctl, never
+# on arrival (dax_pmem hands it to device_dax), and RAM for its memmap
+# under memmap_on_memory=auto.
+persistent_device() {
+	case $1 in
+	pmem | nvdimm | nvdimm-nonuma) return 0 ;;
+	esac
+	return 1
+}
+
 # dax_node DEV: the NUMA node the dax device's memory is added to.  That is
 # target_node: numa_node is the nearest *online* node, and the memory-only
 # node 1 is offline until kmem adds memory to it.  The dax bus hides

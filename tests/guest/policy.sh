@@ -20,9 +20,10 @@
 #              ram      memmap_on_memory=0
 #              auto     memmap_on_memory=auto (the default): these recipes
 #                       have no HMAT, so the device for hmem and CXL, RAM
-#                       for pmem (persistent) or without the boot parameter
+#                       for pmem and NVDIMM (persistent) or without the boot
+#                       parameter
 # hmem and CXL devices are bound on arrival on 6.3+ (udev loads "kmem" for
-# the device, whose driver takes it); pmem, and hmem on 6.1, go through
+# the device, whose driver takes it); pmem, NVDIMM and hmem on 6.1, go through
 # daxctl reconfigure-device, with --force where the policy auto-onlines,
 # as a user must.  Each case measures node 0's DRAM, node 1's MemTotal,
 # MemFree and present - managed, and every block's zone; kmem_mom's sysfs
@@ -58,7 +59,7 @@ memmap_kb=$(($(memmap_bytes "$n") / 1024))
 # 8 KiB a block.  At 8 blocks that is the 1 MiB the small guests always had.
 slack_kb=$((1024 + 8 * (n > 8 ? n - 8 : 0)))
 how=daxctl
-if [ "$KMM_DEVICE" != pmem ] && kver_ge 6.3; then
+if ! persistent_device "$KMM_DEVICE" && kver_ge 6.3; then
 	how=arrival
 	check_unbound "$dev waits unbound (no KMEM-type driver yet)" "$dev"
 fi
@@ -90,7 +91,7 @@ use_driver() {
 
 # Where memmap_on_memory=auto must put the memmap in this guest.
 auto_where() {
-	if [ "$boot_param" = N ] || [ "$KMM_DEVICE" = pmem ]; then
+	if [ "$boot_param" = N ] || persistent_device "$KMM_DEVICE"; then
 		echo ram
 	else
 		echo device
