@@ -16,6 +16,12 @@ tap_plan 13
 diag "kernel $(kver) on $(uname -m), device $KMM_DEVICE, online policy $(cat $policy)"
 diag "nodes: $(cat /sys/devices/system/node/online), block size $(memblock_bytes) bytes"
 
+# Where kmem_mom is installed (tests/run.sh's overlay), make this a host
+# without it: "kmem" is the in-tree module.
+if [ -f /etc/modprobe.d/kmem_mom.conf ]; then
+	mv /etc/modprobe.d/kmem_mom.conf /tmp/kmem_mom.conf
+	in_tree_kmem_conf /etc/modprobe.d/kmm-case.conf
+fi
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
 node=$(dax_node "$dev")
 devdax_park "$dev"
