@@ -131,9 +131,10 @@ kmm_image_vmlinuz() {
 
 # kmm_copy_tree DST: the working tree (no build output, no .git) into DST.
 # Each kernel builds in a copy of its own: M= writes objects into the tree.
+# KMM_TREE: another tree to copy (devel/module-equiv.sh).
 kmm_copy_tree() {
 	mkdir -p "$1"
-	tar -C "$KMM_TOP" --exclude=./build --exclude=./.git --exclude='*.o' \
+	tar -C "${KMM_TREE:-$KMM_TOP}" --exclude=./build --exclude=./.git --exclude='*.o' \
 		--exclude='*.ko' --exclude=./include/generated -cf - . | tar -C "$1" -xf -
 }
 
