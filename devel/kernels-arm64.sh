@@ -103,7 +103,7 @@ if [ ! -f "$X/.kmm-ready" ]; then
 		--aptopt='Acquire::Check-Valid-Until "false"' \
 		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
-		--include=make,binutils,kmod,xz-utils,zstd,file,dwarves \
+		--include=make,binutils,kmod,xz-utils,zstd,file,dwarves,dkms \
 		--customize-hook='chroot "$1" apt-get install -y -qq --no-install-recommends -t trixie-backports linux-headers-arm64:arm64' \
 		--skip=cleanup/apt/lists trixie "$X.tmp" \
 		"deb $KMM_MIRROR trixie main" "deb $KMM_MIRROR trixie-backports main" \
@@ -111,6 +111,12 @@ if [ ! -f "$X/.kmm-ready" ]; then
 	touch "$X.tmp/.kmm-ready"
 	rm -rf "$X"
 	mv "$X.tmp" "$X"
+fi
+# dkms for make matrix's dkms check (a chroot made before it was listed).
+if ! chroot "$X" dpkg-query -W -f='${Status}' dkms 2>/dev/null | grep -q 'ok installed'; then
+	kmm_log "arm64: installing dkms in the trixie cross chroot"
+	kmm_chroot "$X" apt-get install -y -qq --no-install-recommends dkms \
+		>>"$A/envs/trixie-x.log" 2>&1 || kmm_die "installing dkms failed, see $A/envs/trixie-x.log"
 fi
 A73=$(basename "$(ls -d "$X"/usr/src/linux-headers-7.3*-arm64 | sort -V | tail -n1)")
 A73=${A73#linux-headers-}

@@ -11,7 +11,7 @@ kmm_kernels_env
 # arm64: cross-built with Debian's arm64 headers (devel/kernels-arm64.sh).
 builds=("6.1:$K61" "6.12:$K612" "7.3:$K73" "7.2 (build only):$K72"
 	"6.1 arm64:$A61" "6.12 arm64:$A612" "7.3 arm64:$A73")
-dkms_kernels=("$K61" "$K612" "$K73")
+dkms_kernels=("$K61" "$K612" "$K73" "$A61" "$A612" "$A73")
 if [ "${1:-}" = --plan ]; then
 	echo $((${#builds[@]} + ${#dkms_kernels[@]}))
 	exit 0
