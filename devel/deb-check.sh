@@ -31,13 +31,13 @@ kmm_kernels_env
 
 if [ "${1:-}" = --plan ]; then
 	built=10 # check_built: two modules, five tests each
-	# make deb 5; bookworm: install, 6.1 and 6.12 built, 4 checks; an
+	# make deb 6 (kmem-mom-tools for amd64 and arm64); bookworm: install, 6.1 and 6.12 built, 4 checks; an
 	# older 6.1 ABI: apt, built, twice dpkg + built, headers alone, its
 	# image, built; flavours: apt, cloud built, its guest, rt; purge 4;
 	# trixie: the previous version built and installed, this one over it
 	# and 3 checks of the upgrade, built, 2 checks, 2 guests, remove and 2
 	# checks; the bind guests 2.
-	echo $((5 + (1 + 2 * built + 4) + (1 + built + 2 * (1 + built) + 2 + built) +
+	echo $((6 + (1 + 2 * built + 4) + (1 + built + 2 * (1 + built) + 2 + built) +
 		(1 + built + 2) + 4 + (3 + 3 + built + 2 + 2 + 3) + 2))
 	exit 0
 fi

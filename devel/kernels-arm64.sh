@@ -91,27 +91,59 @@ prepare_host() {
 prepare_host "$A61" linux-kbuild-6.1
 prepare_host "$A612" "linux-kbuild-${A612%-arm64}"
 
-# 7.3's amd64 kbuild needs glibc 2.38: a trixie chroot, in which Debian's
-# own multiarch cross route (linux-headers-arm64:arm64 pulls
-# gcc-14-for-host:arm64, i.e. gcc-14-aarch64-linux-gnu, and the amd64
-# kbuild) works untouched.  Built in .tmp and renamed.
-X=$A/envs/trixie-x
-if [ ! -f "$X/.kmm-ready" ]; then
-	kmm_log "arm64: creating the trixie cross chroot"
-	rm -rf "$X.tmp"
+# xchroot NAME SUITE INCLUDE HOOK SOURCES...: an amd64 chroot with arm64 as
+# a foreign dpkg architecture (private to it), built in .tmp and renamed.
+xchroot() {
+	local name=$1 suite=$2 include=$3 hook=$4 dir=$A/envs/$1
+	shift 4
+	[ -f "$dir/.kmm-ready" ] && return 0
+	kmm_log "arm64: creating the $name cross chroot"
+	rm -rf "$dir.tmp"
 	mmdebstrap --variant=apt --mode=root --components=main --architectures=amd64,arm64 \
 		--aptopt='Acquire::Check-Valid-Until "false"' \
 		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
 		--dpkgopt='path-exclude=/usr/share/doc/*' \
-		--include=make,binutils,kmod,xz-utils,zstd,file,dwarves \
-		--customize-hook='chroot "$1" apt-get install -y -qq --no-install-recommends -t trixie-backports linux-headers-arm64:arm64' \
-		--skip=cleanup/apt/lists trixie "$X.tmp" \
-		"deb $KMM_MIRROR trixie main" "deb $KMM_MIRROR trixie-backports main" \
-		>"$A/envs/trixie-x.log" 2>&1 || kmm_die "mmdebstrap failed, see $A/envs/trixie-x.log"
-	touch "$X.tmp/.kmm-ready"
-	rm -rf "$X"
-	mv "$X.tmp" "$X"
-fi
+		--include="$include" --customize-hook="$hook" \
+		--skip=cleanup/apt/lists "$suite" "$dir.tmp" "$@" \
+		>"$A/envs/$name.log" 2>&1 || kmm_die "mmdebstrap failed, see $A/envs/$name.log"
+	touch "$dir.tmp/.kmm-ready"
+	rm -rf "$dir"
+	mv "$dir.tmp" "$dir"
+}
+
+# 7.3's amd64 kbuild needs glibc 2.38: a trixie chroot, in which Debian's
+# own multiarch cross route (linux-headers-arm64:arm64 pulls
+# gcc-14-for-host:arm64, i.e. gcc-14-aarch64-linux-gnu, and the amd64
+# kbuild) works untouched.  dkms for make matrix's dkms check.
+X=$A/envs/trixie-x
+xchroot trixie-x trixie make,binutils,kmod,xz-utils,zstd,file,dwarves,dkms \
+	'chroot "$1" apt-get install -y -qq --no-install-recommends -t trixie-backports linux-headers-arm64:arm64' \
+	"deb $KMM_MIRROR trixie main" "deb $KMM_MIRROR trixie-backports main"
+# xchroot_need NAME PKG...: packages a chroot made before they were listed
+# lacks.
+xchroot_need() {
+	local name=$1 p need=()
+	shift
+	for p; do
+		chroot "$A/envs/$name" dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'ok installed' || need+=("$p")
+	done
+	[ ${#need[@]} -eq 0 ] && return 0
+	kmm_log "arm64: installing ${need[*]} in the $name chroot"
+	kmm_chroot "$A/envs/$name" apt-get install -y -qq --no-install-recommends "${need[@]}" \
+		>>"$A/envs/$name.log" 2>&1 || kmm_die "installing ${need[*]} failed, see $A/envs/$name.log"
+}
+xchroot_need trixie-x dkms
+
+# kmem-mom-tools for arm64 (make deb): Debian 12's cross toolchain and the
+# arm64 libraries the command links, so that the package is built as
+# Debian would cross-build it (dpkg-buildpackage -a arm64).
+xchroot bookworm-x bookworm \
+	build-essential,crossbuild-essential-arm64,debhelper,dh-dkms,pkg-config,fakeroot,pkg-config:arm64,libdaxctl-dev:arm64,libcxl-dev:arm64,libndctl-dev:arm64,libjson-c-dev:arm64,libkmod-dev:arm64,uuid-dev:arm64 \
+	true "deb $KMM_MIRROR bookworm main"
+# pkg-config:arm64 brings aarch64-linux-gnu-pkg-config, which buildtools.mk
+# names for a cross build.
+xchroot_need bookworm-x pkg-config:arm64
 A73=$(basename "$(ls -d "$X"/usr/src/linux-headers-7.3*-arm64 | sort -V | tail -n1)")
 A73=${A73#linux-headers-}
 case "$A73" in 7.3.*-arm64) ;; *) kmm_die "trixie-backports gave arm64 headers $A73, expected 7.3" ;; esac

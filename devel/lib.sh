@@ -44,7 +44,7 @@ kmm_chroot() {
 # installs what setup.sh installs, since that is what writes the file.
 kmm_kernels_env() {
 	local f=$KMM_STATE/kernels.env log=$KMM_TOP/build/setup.log
-	if [ ! -f "$f" ]; then
+	if [ ! -f "$f" ] || [ ! -f "$KMM_STATE/kernels-arm64.env" ]; then
 		kmm_log "$f missing: running devel/setup.sh first (log: $log)"
 		mkdir -p "${log%/*}"
 		"$KMM_TOP/devel/setup.sh" >"$log" 2>&1 || {
@@ -54,6 +54,8 @@ kmm_kernels_env() {
 	fi
 	# shellcheck disable=SC1090
 	. "$f"
+	# shellcheck disable=SC1091
+	. "$KMM_STATE/kernels-arm64.env"
 }
 
 # kmm_tap_main PLAN SCRIPT ARGS...: run SCRIPT (which prints bare "ok" /
@@ -131,9 +133,10 @@ kmm_image_vmlinuz() {
 
 # kmm_copy_tree DST: the working tree (no build output, no .git) into DST.
 # Each kernel builds in a copy of its own: M= writes objects into the tree.
+# KMM_TREE: another tree to copy (devel/module-equiv.sh).
 kmm_copy_tree() {
 	mkdir -p "$1"
-	tar -C "$KMM_TOP" --exclude=./build --exclude=./.git --exclude='*.o' \
+	tar -C "${KMM_TREE:-$KMM_TOP}" --exclude=./build --exclude=./.git --exclude='*.o' \
 		--exclude='*.ko' --exclude=./include/generated -cf - . | tar -C "$1" -xf -
 }
 

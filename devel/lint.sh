@@ -16,7 +16,8 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 kmm_kernels_env
 
-sparse_kernels=("$K61" "$K612")
+# arm64 too: its page-table walk is compiled only there.
+sparse_kernels=("$K61" "$K612" "$A61" "$A612")
 tool_envs=("" trixie)
 tool_sanitize=(0 1)
 if [ "${1:-}" = --plan ]; then

@@ -8,8 +8,10 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 kmm_kernels_env
 
-builds=("6.1:$K61" "6.12:$K612" "7.3:$K73" "7.2 (build only):$K72")
-dkms_kernels=("$K61" "$K612" "$K73")
+# arm64: cross-built with Debian's arm64 headers (devel/kernels-arm64.sh).
+builds=("6.1:$K61" "6.12:$K612" "7.3:$K73" "7.2 (build only):$K72"
+	"6.1 arm64:$A61" "6.12 arm64:$A612" "7.3 arm64:$A73")
+dkms_kernels=("$K61" "$K612" "$K73" "$A61" "$A612" "$A73")
 if [ "${1:-}" = --plan ]; then
 	echo $((${#builds[@]} + ${#dkms_kernels[@]}))
 	exit 0
@@ -30,13 +32,17 @@ for pair in "${builds[@]}"; do
 	secs=$(echo "$(date +%s.%N) - $start" | bc)
 	ko=$KMM_TOP/build/$kver/src/kmem_mom.ko
 	warn=$(grep -c 'warning:' "$log")
-	if [ $rc = 0 ] && [ -f "$ko" ] && [ "$warn" = 0 ]; then
+	# The .ko must be of the kernel's architecture (its ELF header).
+	arch=x86-64
+	case $kver in *-arm64) arch=aarch64 ;; esac
+	if [ $rc = 0 ] && [ -f "$ko" ] && [ "$warn" = 0 ] &&
+		file -b "$ko" | grep -q "$arch"; then
 		res=ok size=$(stat -c %s "$ko") vm=$(modinfo -F vermagic "$ko")
 		tap+=("ok - build for $kver")
 	else
 		res=FAIL size=- vm=-
 		fail=1
-		tap+=("not ok - build for $kver (rc $rc, $warn warnings, log $log)")
+		tap+=("not ok - build for $kver (rc $rc, $warn warnings, want $arch, log $log)")
 	fi
 	rows+=("| $line | $kver | $res | $warn | $size | ${vm% } | $(printf '%.1f' "$secs") s |")
 done

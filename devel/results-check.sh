@@ -11,7 +11,11 @@
 #     scripts/conftest.sh, scripts/probes/ and Kbuild (its comments aside);
 #   - results/README.md (the index) has a row for the file whose state is
 #     "current" when every commit has HEAD's module, or begins "older
-#     module" when one does not (the row then says why it is kept).
+#     module" when one does not (the row then says why it is kept);
+#   - where the index says "x86 objects identical to the module of X", a
+#     commit with X's module counts as HEAD's when devel/module-equiv.sh X
+#     finds HEAD's x86 module the same code, section for section (run here:
+#     one more line per kernel).
 # A file that names no commit, a commit git cannot resolve or a tree with
 # uncommitted changes ("+changes", "-dirty") fails, as does a row whose
 # state is wrong either way.  One more line: the index lists no file that
@@ -23,8 +27,12 @@ cd "$top" || exit 1
 
 index=results/README.md
 files=$(find results -name '*.md' ! -path "$index" | LC_ALL=C sort)
+# The module the x86 objects are declared identical to, if any.
+equiv=$(grep -oE 'x86 objects identical to the module of [0-9a-f]{7,40}' "$index" |
+	grep -oE '[0-9a-f]+$' | head -n1)
 if [ "${1:-}" = --plan ]; then
-	echo $(($(echo "$files" | grep -c .) + 1))
+	echo $(($(echo "$files" | grep -c .) + 1 +
+		${equiv:+$("$top/devel/module-equiv.sh" "$equiv" --plan)}))
 	exit 0
 fi
 
@@ -65,6 +73,13 @@ index_rows=$(awk -F'|' '/^\| \[/ { n = $2; sub(/^ *\[/, "", n); sub(/\].*/, "", 
 
 pass=0
 fail=0
+# same_code SHA: SHA's module is the equivalence base's, whose x86 objects
+# module-equiv.sh found identical to HEAD's.
+same_code() {
+	[ -n "$equiv" ] && [ "$equiv_ok" = 1 ] || return 1
+	[ -z "$(git diff --name-only "$1" "$equiv" -- "${module_paths[@]}")" ] &&
+		git diff --quiet -I '^#' "$1" "$equiv" -- Kbuild
+}
 point() { # point ok|not-ok DESCRIPTION [DETAIL...]
 	if [ "$1" = ok ]; then
 		echo "ok - $2"
@@ -77,6 +92,28 @@ point() { # point ok|not-ok DESCRIPTION [DETAIL...]
 	fi
 }
 
+equiv_ok=0
+if [ -n "$equiv" ]; then
+	equiv_log=$top/build/module-equiv.log
+	mkdir -p "${equiv_log%/*}"
+	"$top/devel/module-equiv.sh" "$equiv" >"$equiv_log" 2>&1 && equiv_ok=1
+	got=0
+	while IFS= read -r line; do
+		got=$((got + 1))
+		case $line in
+		"ok - "*) point ok "${line#ok - }" ;;
+		"not ok - "*) point not-ok "${line#not ok - }" "log: $equiv_log" ;;
+		*) got=$((got - 1)) ;;
+		esac
+	done <"$equiv_log"
+	# A run that died early still answers for every kernel of its plan.
+	while [ "$got" -lt "$("$top/devel/module-equiv.sh" "$equiv" --plan)" ]; do
+		got=$((got + 1))
+		equiv_ok=0
+		point not-ok "module-equiv.sh $equiv: kernel $got reported" "$(tail -n 3 "$equiv_log")"
+	done
+fi
+
 for f in $files; do
 	d=$(dirname "$f")
 	sources=("$f")
@@ -87,6 +124,7 @@ for f in $files; do
 	state=$(awk -F'\t' -v f="${f#results/}" '$1 == f { print $2 }' <<<"$index_rows")
 	old=()
 	bad=()
+	via=
 	for c in $commits; do
 		case $c in
 		*+changes | *-dirty) bad+=("$c: ran from a tree with uncommitted changes") ;;
@@ -94,7 +132,11 @@ for f in $files; do
 			if ! git rev-parse -q --verify "$c^{commit}" >/dev/null; then
 				bad+=("$c: not a commit of this repository")
 			elif [ -n "$(module_changes "$c")" ]; then
-				old+=("$c")
+				if same_code "$c"; then
+					via=" (x86 objects identical to HEAD's)"
+				else
+					old+=("$c")
+				fi
 			fi
 			;;
 		esac
@@ -108,7 +150,7 @@ for f in $files; do
 	elif [ -z "$state" ]; then
 		point not-ok "$f is in $index" "no row for ${f#results/}"
 	elif [ ${#old[@]} -eq 0 ] && [ "$state" = current ]; then
-		point ok "$f: the module of HEAD ($named)"
+		point ok "$f: the module of HEAD ($named)$via"
 	elif [ ${#old[@]} -gt 0 ] && [ "${state#older module}" != "$state" ]; then
 		point ok "$f: older module (${old[*]}), and $index says so"
 	elif [ ${#old[@]} -gt 0 ]; then
