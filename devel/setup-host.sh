@@ -46,13 +46,13 @@ apt_update() {
 # DKMS, lint, BTF readers; gcc + libc6-dev for the static test helpers;
 # the libraries the kmem-mom command links (ndctl 76's on Debian 12); the
 # Debian packaging tools of make deb; the field lane's firmware (OVMF) and
-# disk image tools.
+# disk image tools; dtc for the arm64 hmem recipe's device tree.
 need=()
 for p in make gcc-12 gcc libc6-dev binutils kmod mmdebstrap cpio xz-utils zstd dkms \
 	sparse clang-format dwarves bpftool jq gnuplot-nox file \
 	python3 git bc pkg-config libdaxctl-dev libcxl-dev libndctl-dev libjson-c-dev \
 	libkmod-dev uuid-dev debhelper dh-dkms lintian fakeroot dpkg-dev \
-	ovmf mtools dosfstools fdisk e2fsprogs gcc-aarch64-linux-gnu; do
+	ovmf mtools dosfstools fdisk e2fsprogs gcc-aarch64-linux-gnu device-tree-compiler; do
 	installed "$p" || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

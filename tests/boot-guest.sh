@@ -23,7 +23,8 @@
 # devel/aavmf-arm64.sh), which gives it ACPI; the rootfs is
 # <rootfs>-arm64.cpio (tests/mkrootfs-arm64.sh), the console the first
 # PL011 (ttyAMA0), the TAP stream the second (ttyAMA1).  Its devices are
-# the recipe_arm64_* functions: none, nvdimm.
+# the recipe_arm64_* functions: none, nvdimm, hmem (6.12+; no firmware,
+# see there).
 #
 # The guest boots $KMM_STATE/rootfs/<rootfs>.cpio (tests/mkrootfs.sh;
 # default bookworm) with a small per-run cpio appended: the kernel's
@@ -422,6 +423,80 @@ recipe_arm64_nvdimm() {
 	[ "$boot_gib$dev_gib" = 11 ] || genv+=("KMM_BOOT_GIB=$boot_gib" "KMM_DEV_GIB=$dev_gib")
 }
 
+# Soft-reserved memory on arm64, for dax_hmem (6.12: Debian's arm64 6.1
+# builds no DEV_DAX_HMEM_DEVICES, nothing turns such memory into a device).
+# Linux learns of EFI_MEMORY_SP only from the UEFI memory map, and neither
+# QEMU 10.0's virt nor AAVMF can mark memory so (QEMU's spm=on, 11.1+, is
+# x86 only; edk2 passes it through in OVMF only).  So this recipe boots
+# without firmware, from QEMU's device tree, and hands the kernel the two
+# things the EFI stub would have put in /chosen: a system table and a
+# memory map, made here (efi_handoff below): node0's RAM conventional,
+# the 64 KiB holding them reserved, node1's RAM (KMM_DEV_GIB) conventional
+# with EFI_MEMORY_SP.  Linux takes that map instead of the DT's memory
+# nodes (efi_init, reserve_regions), inserts node1's range as "Soft
+# Reserved" and dax_hmem makes dax0.0 of it on node 1, which the DT's
+# numa-node-id names (6.12; 7.3's dax_hmem looks only in the tree where
+# x86's e820 puts soft-reserved ranges, soft_reserve_resource, and never
+# sees arm64's, which its EFI code still inserts into iomem_resource: the
+# guest boots with "Soft Reserved" in /proc/iomem and no dax device).  No
+# runtime services (efi=noruntime: the system table has none) and no GIC ITS
+# (its=off): its LPI tables want the EFI memreserve table, which only a
+# real stub provides, and warn without it.  This is the boot protocol of
+# an EFI-booted arm64 machine with specific-purpose memory, not firmware:
+# what it tests is the kernel and kmem_mom from dax_hmem on, as x86's
+# memmap=...% does.
+efi_handoff=
+recipe_arm64_hmem() {
+	kver_ge 6.12 || kmm_die "--device hmem: Debian's arm64 $kver makes no hmem devices (no DEV_DAX_HMEM_DEVICES)"
+	qargs+=(-machine virt,gic-version=3,its=off -m $((boot_gib + dev_gib))G
+		-object "memory-backend-ram,id=mem0,size=${boot_gib}G$(sparse)"
+		-object "memory-backend-ram,id=mem1,size=${dev_gib}G$(sparse)"
+		-numa node,nodeid=0,cpus=0-1,memdev=mem0
+		-numa node,nodeid=1,memdev=mem1)
+	[ "$boot_gib$dev_gib" = 11 ] || genv+=("KMM_BOOT_GIB=$boot_gib" "KMM_DEV_GIB=$dev_gib")
+	kcmd+=" efi=noruntime"
+	efi_handoff=1
+}
+
+# le VALUE BYTES: VALUE little-endian, as raw bytes.
+le() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		printf "\\x$(printf %02x $((($1 >> (8 * i)) & 255)))"
+	done
+}
+
+# efi_blob FILE BASE: an EFI system table at BASE (64 KiB, reserved in its
+# own map) and, at BASE + 0x200, the memory map; recipe_arm64_hmem's
+# layout: virt's RAM starts at 1 GiB, node0's then node1's.
+efi_blob() {
+	local f=$1 base=$2 ram=$((1 << 30)) dev=$(((1 + boot_gib) << 30))
+	{
+		# EFI_SYSTEM_TABLE: header ("IBI SYST", revision 2.70, size
+		# 120), firmware vendor, no consoles, no runtime or boot
+		# services, one configuration table.
+		le 0x5453595320494249 8; le $(((2 << 16) | 70)) 4; le 120 4; le 0 8
+		le $((base + 0x118)) 8; le 0 8
+		le 0 48
+		le 0 16; le 1 8; le $((base + 0x100)) 8
+	} >"$f"
+	truncate -s 256 "$f"
+	# The configuration table: a zero GUID, which no kernel looks for
+	# (an empty array makes early_memremap() warn); then the vendor.
+	{ le 0 24; printf 'k\0m\0m\0\0\0'; } >>"$f"
+	truncate -s 512 "$f"
+	# EFI_MEMORY_DESCRIPTORs (48 bytes: type, physical start, virtual
+	# start, pages, attributes): EfiConventionalMemory (7) write-back
+	# (0x8), EfiReservedMemoryType (0), and node1 with EFI_MEMORY_SP.
+	desc() { le "$1" 8; le "$2" 8; le 0 8; le "$3" 8; le "$4" 8; le 0 8; }
+	{
+		desc 7 $ram $(((base - ram) >> 12)) 0x8
+		desc 0 "$base" 16 0x8
+		desc 7 $dev $((dev_gib << 18)) $((0x8 | 0x40000))
+	} >>"$f"
+	truncate -s 65536 "$f"
+}
+
 recipe=recipe_${device//-/_}
 [ "$arch" = arm64 ] && recipe=recipe_arm64_${device//-/_}
 declare -F "$recipe" >/dev/null || {
@@ -686,6 +761,27 @@ if [ "$arch" = arm64 ]; then
 		"${qargs[@]}"
 		-kernel "$vmlinuz" -initrd "$initrd" -append "$cmdline"
 		-serial "file:$out/console.log" -serial "file:$out/tap.log")
+fi
+# recipe_arm64_hmem: QEMU's own device tree for this machine, with the
+# stub's /chosen properties added, and the blob they point at loaded into
+# the last 64 KiB of node0's RAM.
+if [ -n "$efi_handoff" ]; then
+	command -v fdtput >/dev/null || kmm_die "fdtput missing: run devel/setup-host.sh"
+	efi_base=$(((1 + boot_gib) * (1 << 30) - 65536))
+	"${qemu[@]}" -machine "dumpdtb=$out/virt.dtb" </dev/null >"$out/dumpdtb.log" 2>&1 ||
+		kmm_die "qemu could not dump its device tree: $(cat "$out/dumpdtb.log")"
+	efi_blob "$out/efi.bin" "$efi_base"
+	# fdtput -t x takes hexadecimal cells; two make a 64-bit value.
+	hi=$(printf %x $((efi_base >> 32))) lo=$(printf %x $((efi_base & 0xffffffff)))
+	mm=$(printf %x $(((efi_base & 0xffffffff) + 0x200)))
+	fdtput -t x "$out/virt.dtb" /chosen linux,uefi-system-table $hi $lo &&
+		fdtput -t x "$out/virt.dtb" /chosen linux,uefi-mmap-start $hi $mm &&
+		fdtput -t x "$out/virt.dtb" /chosen linux,uefi-mmap-size 0x90 &&
+		fdtput -t x "$out/virt.dtb" /chosen linux,uefi-mmap-desc-size 0x30 &&
+		fdtput -t x "$out/virt.dtb" /chosen linux,uefi-mmap-desc-ver 1 &&
+		fdtput -t x "$out/virt.dtb" /chosen linux,uefi-secure-boot 0 ||
+		kmm_die "fdtput failed on $out/virt.dtb"
+	qemu+=(-dtb "$out/virt.dtb" -device "loader,file=$out/efi.bin,addr=$efi_base,force-raw=on")
 fi
 printf '%q ' "${qemu[@]}" >"$out/qemu.cmd"
 echo >>"$out/qemu.cmd"

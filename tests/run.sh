@@ -205,14 +205,18 @@ scenarios=(
 	"faults|tests/guest/faults.sh|multi|$mom|sets=stress fi env=KMM_CONCURRENT=50 timeout=1200"
 	"selftest|tests/guest/selftest.sh|hmem|$mom|kselftest offline-retries sets=stress timeout=900"
 
-	# arm64 (qemu-system-aarch64, TCG, virt + UEFI): the NVDIMM is the only
-	# dax device QEMU 10.0's virt gives these kernels (no memmap=
-	# soft-reserve, no CXL on virt, no firmware that marks memory
-	# EFI_MEMORY_SP), and only 6.12+ can make devdax of it (Debian's arm64
-	# 6.1 has no ZONE_DEVICE and, with DAX=m, no hmem devices at all).
-	# Debian's arm64 6.12 boots with hot-added memory offline; 7.3 with
-	# MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO.  TCG guests on this host take
-	# 8 s to boot, a 1 GiB bind 13-15 s, a 72 GiB one about 40 s.
+	# arm64 (qemu-system-aarch64, TCG, virt): the NVDIMM (through UEFI's
+	# ACPI) on 6.12 and 7.3, and soft-reserved memory (hmem, the EFI
+	# memory map handed over by tests/boot-guest.sh itself) on 6.12 only:
+	# QEMU 10.0's virt has no CXL, no firmware marks memory
+	# EFI_MEMORY_SP, and 7.3's dax_hmem looks for soft-reserved ranges
+	# only where x86's e820 puts them (soft_reserve_resource), not where
+	# arm64's EFI code does (iomem_resource).  Debian's arm64 6.1 has no
+	# ZONE_DEVICE (no devdax from an NVDIMM) and, with DAX=m, no hmem
+	# devices: it only loads kmem_mom.  Debian's arm64 6.12 boots with
+	# hot-added memory offline; 7.3 with MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO.
+	# TCG guests on this host take 8 s to boot, a 1 GiB bind 13-15 s, a
+	# 72 GiB one about 40 s.
 	"intree-nvdimm|tests/guest/intree.sh|nvdimm||arch=arm64 min=6.12"
 	"loadonly-6.1|tests/guest/loadonly.sh|none||arch=arm64 series=6.1"
 	"bind-nvdimm|tests/guest/bind.sh|nvdimm||arch=arm64 min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory..region0.+:.the.kernel.cannot.place.it.on.the.device.->.ram"
@@ -221,6 +225,12 @@ scenarios=(
 	"policy-nvdimm|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 series=7.3 timeout=1800 $cases_env=mom:online_movable:device,movable:booted:device,movable:booted:ram,movable:booted:auto,mom:booted:device"
 	"size-nvdimm-72|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 series=6.12 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=knob:booted:device,mom:booted:device,movable:online:device"
 	"size-nvdimm-72|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 series=7.3 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=movable:booted:device,knob:booted:device"
+	"bind-hmem|tests/guest/bind.sh|hmem|$mom|arch=arm64 series=6.12 env=KMM_AUTO_WHY=^auto:.volatile.memory..hmem.0.,.speed.unknown.+:.fast.or.unknown.volatile.memory.->.device"
+	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|arch=arm64 series=6.12"
+	"takeover-hmem|tests/guest/takeover.sh|hmem|$mom|arch=arm64 series=6.12"
+	"movable-hmem|tests/guest/movable.sh|hmem|$mom|arch=arm64 series=6.12 env=KMM_UDEV=1"
+	"policy-hmem|tests/guest/policy.sh|hmem|$mom|arch=arm64 series=6.12 timeout=1800 $cases_env=kmem:booted:ram,mom:booted:device,mom:booted:ram,mom:online:device,mom:online_movable:device,movable:online:device,mom:booted:auto"
+	"size-hmem-72|tests/guest/policy.sh|hmem|$mom|arch=arm64 series=6.12 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=knob:booted:device,mom:booted:device,movable:online:device"
 )
 
 # The policy matrix of make stress: every driver (in-tree kmem, kmem_mom,
