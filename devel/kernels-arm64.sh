@@ -134,6 +134,11 @@ xchroot_need() {
 		>>"$A/envs/$name.log" 2>&1 || kmm_die "installing ${need[*]} failed, see $A/envs/$name.log"
 }
 xchroot_need trixie-x dkms
+# The kmem-mom command of the 7.3 guests (trixie's ndctl 81), cross-built
+# for them by devel/stage.sh.
+xchroot_need trixie-x gcc-aarch64-linux-gnu libc6-dev-arm64-cross pkg-config:arm64 \
+	libdaxctl-dev:arm64 libcxl-dev:arm64 libndctl-dev:arm64 libjson-c-dev:arm64 \
+	libkmod-dev:arm64 uuid-dev:arm64
 
 # kmem-mom-tools for arm64 (make deb): Debian 12's cross toolchain and the
 # arm64 libraries the command links, so that the package is built as

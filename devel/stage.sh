@@ -22,9 +22,26 @@ rm -rf "$src/stage" "$ov"
 # Guests run the test build of the kmem-mom command (ASan + UBSan).
 extra=(KMM_TOOL_SANITIZE=1)
 [ "$v" = fi ] && extra+=(KMM_FAULT_INJECT=1)
-KMM_SRC_DIR=src-$v "$KMM_TOP/devel/kbuild.sh" "$kver" install \
-	INSTALL_MOD_PATH="$inst" "${extra[@]}" >"$log" 2>&1 ||
-	kmm_die "build/install for $kver ($v) failed: $log"
+case $kver in
+*-arm64)
+	# The module as make matrix builds it; the command cross-built against
+	# the arm64 libraries of the guest's release (bookworm's ndctl 76 for
+	# 6.x, trixie's 81 for 7.x), in that release's cross chroot.
+	KMM_SRC_DIR=src-$v "$KMM_TOP/devel/kbuild.sh" "$kver" install-module \
+		INSTALL_MOD_PATH="$inst" "${extra[@]}" >"$log" 2>&1 ||
+		kmm_die "build/install of the module for $kver ($v) failed: $log"
+	xroot=$KMM_STATE/arm64/envs/$(kmm_rootfs_for "$kver")-x
+	KMM_CHROOT_SRC=$src kmm_chroot "$xroot" make -C /src install-tool \
+		INSTALL_MOD_PATH=/src/stage KMM_WERROR=1 "${extra[@]}" \
+		CC=aarch64-linux-gnu-gcc PKG_CONFIG=aarch64-linux-gnu-pkg-config >>"$log" 2>&1 ||
+		kmm_die "cross-building kmem-mom for $kver ($v) failed: $log"
+	;;
+*)
+	KMM_SRC_DIR=src-$v "$KMM_TOP/devel/kbuild.sh" "$kver" install \
+		INSTALL_MOD_PATH="$inst" "${extra[@]}" >"$log" 2>&1 ||
+		kmm_die "build/install for $kver ($v) failed: $log"
+	;;
+esac
 mkdir -p "$ov/usr"
 cp -a "$src/stage/lib" "$ov/usr/"
 cp -a "$src/stage/etc" "$ov/"

@@ -754,7 +754,11 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu "$qcpu" -smp "$qsmp"
 # arm64: the firmware loads -kernel/-initrd through fw_cfg and starts the
 # kernel's EFI stub.  virt (10.0+) makes a second PL011 for a second
 # -serial and lists both in ACPI (ttyAMA0, ttyAMA1).
+# KMM_ARM64_CPU: another CPU model, e.g. neoverse-n1, without LPA2: a
+# 52-bit kernel (6.12+) then runs with 48-bit addresses, one page-table
+# level folded at run time (-cpu max has LPA2: five levels).
 if [ "$arch" = arm64 ]; then
+	qcpu=${KMM_ARM64_CPU:-$qcpu}
 	cmdline=${cmdline/console=ttyS0/console=ttyAMA0}
 	qemu=(qemu-system-aarch64 -accel tcg -cpu "$qcpu" -smp "$qsmp"
 		-nographic -display none -monitor none -no-reboot -nic none

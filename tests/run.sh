@@ -14,9 +14,9 @@
 # ("KVER NAME") and runs nothing.
 # -k: a release, a kernels.env name (K61, K612, K73), a kernels-arm64.env
 # name (A61, A612, A73), or "arm64" for all three arm64 kernels.  Without
-# -k: the x86 kernels.  An arm64 kernel (*-arm64) runs the scenarios marked
-# arch=arm64 and only those (tests/boot-guest.sh boots it under
-# qemu-system-aarch64); an x86 kernel never runs them.
+# -k: the x86 and the arm64 kernels.  An arm64 kernel (*-arm64) runs the
+# scenarios marked arch=arm64 and only those (tests/boot-guest.sh boots it
+# under qemu-system-aarch64); an x86 kernel never runs them.
 set -uo pipefail
 . "$(dirname "$0")/../devel/lib.sh"
 kmm_kernels_env
@@ -31,7 +31,7 @@ while getopts S:k:s:l o; do
 	*) exit 2 ;;
 	esac
 done
-[ ${#kernels[@]} -gt 0 ] || kernels=("$K61" "$K612" "$K73")
+[ ${#kernels[@]} -gt 0 ] || kernels=("$K61" "$K612" "$K73" "$A61" "$A612" "$A73")
 # Names to releases.
 resolved=()
 for k in "${kernels[@]}"; do
@@ -221,7 +221,7 @@ scenarios=(
 	"loadonly-6.1|tests/guest/loadonly.sh|none||arch=arm64 series=6.1"
 	"bind-nvdimm|tests/guest/bind.sh|nvdimm||arch=arm64 min=6.12 env=KMM_AUTO_WHY=^auto:.persistent.memory..region0.+:.the.kernel.cannot.place.it.on.the.device.->.ram"
 	"auto-nvdimm|tests/guest/auto.sh|nvdimm|$mom|arch=arm64 series=6.12 env=KMM_AUTO_ROUNDS=@ram:persistent.memory..region0.,.speed.unknown,.14.MiB.of.memmap.within.the.20.MiB.budget..0.MiB.in.use.:.persistent.memory.->.ram;memmap_on_memory=1@device:memmap_on_memory=1.->.device"
-	"policy-nvdimm|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 series=6.12 timeout=1800 $cases_env=kmem:booted:ram,mom:booted:device,mom:booted:ram,mom:online:device,mom:online_movable:device,movable:online:device,mom:booted:auto"
+	"policy-nvdimm|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 sets=check,stress series=6.12 timeout=1800 $cases_env=kmem:booted:ram,mom:booted:device,mom:booted:ram,mom:online:device,mom:online_movable:device,movable:online:device,mom:booted:auto"
 	# arm64 7.x refuses to offline a block whose memmap is on it (its
 	# notifier sees the vmemmap leaf split, leafsplit.sh): there a device
 	# with the memmap on it cannot be given back, by either driver, so
@@ -229,15 +229,19 @@ scenarios=(
 	# (whose second round puts it on the device) is 6.12's only.
 	"leafsplit-nvdimm|tests/guest/leafsplit.sh|nvdimm|$mom|arch=arm64 series=6.12 env=KMM_LEAFSPLIT=given-back"
 	"leafsplit-nvdimm|tests/guest/leafsplit.sh|nvdimm|$mom|arch=arm64 series=7.3 env=KMM_LEAFSPLIT=refused"
-	"policy-nvdimm|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 series=7.3 timeout=1800 $cases_env=mom:online_movable:ram,movable:booted:ram,movable:booted:auto,mom:booted:ram"
-	"size-nvdimm-72|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 series=6.12 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=knob:booted:device,mom:booted:device,movable:online:device"
-	"size-nvdimm-72|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 series=7.3 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=movable:booted:ram,mom:booted:ram"
+	"policy-nvdimm|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 sets=check,stress series=7.3 timeout=1800 $cases_env=mom:online_movable:ram,movable:booted:ram,movable:booted:auto,mom:booted:ram"
+	"size-nvdimm-72|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 sets=check,stress series=6.12 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=knob:booted:device,mom:booted:device,movable:online:device"
+	"size-nvdimm-72|tests/guest/policy.sh|nvdimm|$mom|arch=arm64 sets=check,stress series=7.3 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=movable:booted:ram,mom:booted:ram"
 	"bind-hmem|tests/guest/bind.sh|hmem|$mom|arch=arm64 series=6.12 env=KMM_AUTO_WHY=^auto:.volatile.memory..hmem.0.,.speed.unknown.+:.fast.or.unknown.volatile.memory.->.device"
-	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|arch=arm64 series=6.12"
-	"takeover-hmem|tests/guest/takeover.sh|hmem|$mom|arch=arm64 series=6.12"
-	"movable-hmem|tests/guest/movable.sh|hmem|$mom|arch=arm64 series=6.12 env=KMM_UDEV=1"
-	"policy-hmem|tests/guest/policy.sh|hmem|$mom|arch=arm64 series=6.12 timeout=1800 $cases_env=kmem:booted:ram,mom:booted:device,mom:booted:ram,mom:online:device,mom:online_movable:device,movable:online:device,mom:booted:auto"
-	"size-hmem-72|tests/guest/policy.sh|hmem|$mom|arch=arm64 series=6.12 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=knob:booted:device,mom:booted:device,movable:online:device"
+	# The same on a CPU without LPA2 (most arm64 servers today): 6.12's
+	# 52-bit kernel runs with 48-bit addresses, its fifth level folded at
+	# run time, and kmem_mom's walk from TTBR1_EL1 must fold it the same.
+	"bind-hmem-n1|tests/guest/bind.sh|hmem|$mom|arch=arm64 series=6.12 env=KMM_ARM64_CPU=neoverse-n1 env=KMM_AUTO_WHY=^auto:.volatile.memory..hmem.0.,.speed.unknown.+:.fast.or.unknown.volatile.memory.->.device"
+	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|arch=arm64 sets=stress series=6.12"
+	"takeover-hmem|tests/guest/takeover.sh|hmem|$mom|arch=arm64 sets=stress series=6.12"
+	"movable-hmem|tests/guest/movable.sh|hmem|$mom|arch=arm64 sets=stress series=6.12 env=KMM_UDEV=1"
+	"policy-hmem|tests/guest/policy.sh|hmem|$mom|arch=arm64 sets=stress series=6.12 timeout=1800 $cases_env=kmem:booted:ram,mom:booted:device,mom:booted:ram,mom:online:device,mom:online_movable:device,movable:online:device,mom:booted:auto"
+	"size-hmem-72|tests/guest/policy.sh|hmem|$mom|arch=arm64 sets=stress series=6.12 timeout=2400 env=KMM_DEV_GIB=72 env=KMM_BOOT_GIB=3 $cases_env=knob:booted:device,mom:booted:device,movable:online:device"
 )
 
 # The policy matrix of make stress: every driver (in-tree kmem, kmem_mom,

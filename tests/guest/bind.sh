@@ -12,8 +12,22 @@ set -euo pipefail
 policy=/sys/devices/system/memory/auto_online_blocks
 mom_param=/sys/module/memory_hotplug/parameters/memmap_on_memory
 
-tap_plan 28
+# arm64 6.12+ (52-bit kernels): which page-table layout the walk from
+# TTBR1_EL1 met, five levels (LPA2) or four with one folded at run time
+# (KMM_ARM64_CPU, a CPU without LPA2): one more line.
+lpa2=
+[ "$(uname -m)" != aarch64 ] || ! kver_ge 6.12 || lpa2=y
+tap_plan $((28 + ${lpa2:+1}))
 diag "kernel $(kver), device $KMM_DEVICE, memory_hotplug.memmap_on_memory=$(cat $mom_param)"
+if [ -n "$lpa2" ]; then
+	if [ -n "${KMM_ARM64_CPU:-}" ]; then
+		check "$KMM_ARM64_CPU: 48-bit addresses, no LPA2 (four levels)" \
+			sh -c "! dmesg | grep -q 'detected: 52-bit Virtual Addressing (LPA2)'"
+	else
+		check "52-bit addresses with LPA2 (five levels)" \
+			sh -c "dmesg | grep -q 'detected: 52-bit Virtual Addressing (LPA2)'"
+	fi
+fi
 
 dev=$(setup_device "$KMM_DEVICE") || bail_out "no $KMM_DEVICE dax device"
 node=$(dax_node "$dev")
