@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make bench: what the memmap costs with the in-tree kmem and with kmem_mom,
-# in the same guests, on Debian's 6.1, 6.12 and 7.3.
-#   bench.sh [--kernels "K61 K612 K73"] [--sizes "1 4 16 64"] [--scale "256 512"]
-#            [--blocks2g "4 16"] [--reps 10] [--reps-large 6] [--out DIR]
+# in the same guests, on Debian's 6.1, 6.12 and 7.3, amd64 and arm64.
+#   bench.sh [--kernels "K61 K612 K73 A612 A73"] [--sizes "1 4 16 64"]
+#            [--scale "256 512"] [--blocks2g "4 16"] [--arm64-sizes "1 4"]
+#            [--reps 10] [--reps-large 6] [--reps-oneway 3] [--out DIR]
 #            [--smoke] [--no-trace]
 #   bench.sh --merge "DIR..." [--out DIR]
 # Up to 16 GiB one QEMU guest per kernel and size runs every driver,
@@ -23,11 +24,20 @@
 # about timings; --smoke (1 GiB, 6.12, one rep) only checks that the
 # pipeline produces its table.  --merge joins runs made separately (one
 # kernel each, --kernels K --out DIR) into one report, without guests.
+#
+# arm64 (A612, A73: kernels-arm64.env) runs --arm64-sizes only, with
+# tests/boot-guest.sh's arm64 recipes (virt has no memmap=): 6.12 the
+# soft-reserved node1 of recipe_arm64_hmem, 7.3, whose dax_hmem sees no
+# arm64 soft-reserved memory, the NVDIMM of recipe_arm64_nvdimm as a devdax
+# namespace.  arm64 7.3 cannot give back a memmap on the device
+# (tests/guest/leafsplit.sh): there the drivers that put it there
+# (kmem-knob, mom1) get a guest each, --reps-oneway guests, one add in
+# each and no removal (status kept), while the others share one guest.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernels="K61 K612 K73" sizes="1 4 16 64" scale="256 512" blocks2g="4 16" reps=10
-reps_large=6
+kernels="K61 K612 K73 A612 A73" sizes="1 4 16 64" scale="256 512" blocks2g="4 16" reps=10
+reps_large=6 arm64_sizes="1 4" reps_oneway=3
 out=$KMM_TOP/results/latest smoke='' trace=1 merge=''
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -35,6 +45,8 @@ while [ $# -gt 0 ]; do
 	--sizes) sizes=$2; shift 2 ;;
 	--scale) scale=$2; shift 2 ;;
 	--blocks2g) blocks2g=$2; shift 2 ;;
+	--arm64-sizes) arm64_sizes=$2; shift 2 ;;
+	--reps-oneway) reps_oneway=$2; shift 2 ;;
 	--reps) reps=$2; shift 2 ;;
 	--reps-large) reps_large=$2; shift 2 ;;
 	--out) out=$2; shift 2 ;;
@@ -70,19 +82,34 @@ fi
 "$KMM_TOP/devel/setup.sh" >/dev/null
 kmm_kernels_env
 
-# run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS: one guest, its results
-# appended to raw.tsv under LABEL.  REPS of at least one turn of the
-# DRIVERS' rotation is rounded down to whole turns, or up where that would
-# leave fewer than five runs (and fewer than asked for).
+# run_guest KNAME LABEL BOOT_GIB GIB DRIVERS REPS [NTH]: one guest, its
+# results appended to raw.tsv under LABEL.  REPS of at least one turn of
+# the DRIVERS' rotation is rounded down to whole turns, or up where that
+# would leave fewer than five runs (and fewer than asked for).  NTH tells
+# apart the guests of one driver that runs once per guest (its output
+# directory).
 run_guest() {
-	local kname=$1 label=$2 boot=$3 gib=$4 drv=$5 r=$6 kver o why n
+	local kname=$1 label=$2 boot=$3 gib=$4 drv=$5 r=$6 kver o why n dev=bench tmo
+	local genv=()
 	kver=${!kname}
+	tmo=$((900 + gib * 6 * r + boot * 4))
+	case $kver in
+	*-arm64)
+		# No memmap= on arm64: the arm64 recipes, sized by
+		# KMM_BOOT_GIB and KMM_DEV_GIB, told the size for bench.sh.
+		# TCG emulates arm64 at about a third of x86's pace.
+		dev=hmem
+		! kmm_kver_at_least "$kver" 7.0 || dev=nvdimm
+		genv=(KMM_BOOT_GIB="$boot" KMM_DEV_GIB="$gib")
+		tmo=$((tmo * 3))
+		;;
+	esac
 	n=$(($(tr -cd , <<<"$drv" | wc -c) + 1))
 	if [ "$r" -ge "$n" ]; then
 		r=$((r - r % n))
 		[ "$r" -ge "$6" ] || [ "$r" -ge 5 ] || r=$((r + n))
 	fi
-	o=$work/$kver-$boot-$gib-${drv//,/+}
+	o=$work/$kver-$boot-$gib-${drv//,/+}${7:+-$7}
 	kmm_log "$kver: $gib GiB, boot RAM $boot GiB, $drv, $r run(s)"
 	# From 256 GiB a guest's memmap on the device touches 4 GiB or more
 	# of host memory: such guests take turns, even between runs side by
@@ -90,10 +117,11 @@ run_guest() {
 	# its memory budget.
 	local turn=()
 	[ "$gib" -lt 256 ] || turn=(flock "$KMM_STATE/bench-large-guest.lock")
-	KMM_BENCH_GIB=$gib KMM_BENCH_BOOT_GIB=$boot "${turn[@]}" "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
-		--device bench --rootfs "$(kmm_rootfs_for "$kver")" --script tests/guest/bench.sh \
-		--overlay "${overlay[$kname]}" --allow-alloc-failures \
-		--timeout $((900 + gib * 6 * r + boot * 4)) \
+	env KMM_BENCH_GIB="$gib" KMM_BENCH_BOOT_GIB="$boot" ${genv[@]+"${genv[@]}"} \
+		"${turn[@]}" "$KMM_TOP/tests/boot-guest.sh" --kernel "$kver" \
+		--device "$dev" --rootfs "$(kmm_rootfs_for "$kver")" --script tests/guest/bench.sh \
+		--overlay "${overlay[$kname]}" --allow-alloc-failures --env KMM_BENCH_GIB="$gib" \
+		--timeout "$tmo" \
 		--append "memory_hotplug.memmap_on_memory=1 KMM_BENCH_REPS=$r KMM_BENCH_DRIVERS=$drv" \
 		--out "$o" >"$o.tap" 2>"$o.err" || true
 	if grep -q '^# RESULT ' "$o.tap"; then
@@ -107,13 +135,38 @@ run_guest() {
 	fi
 }
 
+# oneway_drivers KVER: the drivers whose device KVER cannot give back,
+# each bound once per guest: arm64 7.x refuses to offline a block whose
+# memmap is on it (tests/guest/leafsplit.sh), the in-tree kmem's switch
+# as kmem_mom's memmap_on_memory=1.  auto chooses RAM on 7.3's device,
+# persistent memory (tests/guest/lib.sh: persistent_device).
+oneway_drivers() {
+	case $1 in
+	*-arm64) ! kmm_kver_at_least "$1" 7.0 || echo kmem-knob mom1 ;;
+	esac
+}
+
 # run_sizes KNAME LABEL BOOT_GIB SIZES...: every driver at every size.
 run_sizes() {
-	local kname=$1 label=$2 boot=$3 kver drivers gib drv ondev
+	local kname=$1 label=$2 boot=$3 kver drivers gib drv ondev oneway shared i
 	shift 3
 	kver=${!kname}
 	drivers="$(kmm_bench_drivers "$kver") auto"
+	oneway=$(oneway_drivers "$kver")
 	for gib in "$@"; do
+		if [ -n "$oneway" ]; then
+			shared=''
+			for drv in $drivers; do
+				[[ " $oneway " == *" $drv "* ]] || shared=${shared:+$shared,}$drv
+			done
+			run_guest "$kname" "$label" "$boot" "$gib" "$shared" "$reps"
+			for ((i = 1; i <= reps_oneway; i++)); do
+				for drv in $oneway; do
+					run_guest "$kname" "$label" "$boot" "$gib" "$drv" 1 "$i"
+				done
+			done
+			continue
+		fi
 		# Up to 16 GiB every driver runs in the same guest, interleaved.
 		# Beyond, the memmap in RAM (kmem, mom0) outgrows node0 (1 GiB)
 		# and may take its guest down: a guest and one try each for
@@ -143,14 +196,28 @@ run_sizes() {
 		echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
 		echo "guest: -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1 sparse soft-reserved (memmap=%)"
 		echo "sizes: $sizes; scale: $scale"
+		if [[ " $kernels " == *" A"* ]]; then
+			echo "qemu-arm64: $(qemu-system-aarch64 --version | head -n1)"
+			echo "guest-arm64: -M virt,gic-version=3 -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1: 6.12 soft-reserved through an EFI memory map of our own (hmem), 7.x an NVDIMM devdax namespace (nvdimm)"
+			echo "arm64 sizes: $arm64_sizes; one-way drivers (7.x: kmem-knob, mom1): $reps_oneway guests each, one run in each"
+		fi
 		echo "reps: $reps up to 16 GiB, $reps_large above, each rounded to whole turns of the driver order (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
 		echo "2 GiB blocks: sizes $blocks2g, node0 65 GiB (sparse)"
 	} >"$out/env.txt"
 }
 
 declare -A overlay
+x86=''
 for kname in $kernels; do
 	overlay[$kname]=$("$KMM_TOP/devel/stage.sh" "${!kname}")
+	case ${!kname} in
+	*-arm64)
+		# shellcheck disable=SC2086
+		[ -z "$arm64_sizes" ] || run_sizes "$kname" "$kname" 1 $arm64_sizes
+		continue
+		;;
+	esac
+	x86+=" $kname"
 	# shellcheck disable=SC2086
 	run_sizes "$kname" "$kname" 1 $sizes $scale
 	# shellcheck disable=SC2086
@@ -158,4 +225,5 @@ for kname in $kernels; do
 done
 
 "$KMM_TOP/devel/bench-report.sh" "$raw" "$out"
-[ -z "$trace" ] || "$KMM_TOP/devel/bench-trace.sh" --kernels "$kernels" --out "$out"
+# The traced breakdown is x86's (tests/guest/bench-trace.sh).
+[ -z "$trace" ] || [ -z "$x86" ] || "$KMM_TOP/devel/bench-trace.sh" --kernels "${x86# }" --out "$out"
