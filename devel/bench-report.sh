@@ -13,7 +13,13 @@ out=${2:?usage: bench-report.sh RAW.tsv OUTDIR}
 # add(med lo hi) remove(med lo hi) dram-MiB both(med lo hi) block-MiB
 # dram-KiB-per-block slab-KiB-per-block percpu-KiB-per-block top-caches
 # page-table-KiB-per-block unbind(med lo hi; empty for runs that did not
-# time it).
+# time it) runs-kept.  Per GiB is per GiB hot-added: the blocks onlined
+# times their size, the device's size wherever it is a whole number of
+# blocks (every x86 row; an NVDIMM namespace, arm64 7.3, gives up its
+# first block to its own metadata and the alignment).  A run whose device
+# the kernel kept (status kept: arm64 7.3 refuses to offline a block with
+# its memmap on it) counts for the add and the DRAM, and has no removal:
+# its removal columns are empty.
 summary=$out/summary.tsv
 awk -F'\t' '
 function median(list,   n, a, i, j, t) {
@@ -28,15 +34,21 @@ function median(list,   n, a, i, j, t) {
 function lo(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 < m + 0) m = a[i]; return m }
 function hi(list,   n, a, i, m) { n = split(list, a, " "); m = a[1]; for (i = 2; i <= n; i++) if (a[i] + 0 > m + 0) m = a[i]; return m }
 function per_gib(x, gib) { return x == "" ? "" : sprintf("%.4f", x / gib) }
+function per_gib3(x, gib) { return x == "" ? "" : sprintf("%.3f", x / gib) }
 NR == 1 { next }
 {
 	key = $1 SUBSEP $2 SUBSEP $3
 	if (!(key in runs)) order[++nk] = key
 	runs[key]++
-	if ($5 == "ok") {
+	if ($5 == "ok" || $5 == "kept") {
 		okn[key]++
-		add[key] = add[key] " " $6; rem[key] = rem[key] " " $7
-		both[key] = both[key] " " ($6 + $7)
+		add[key] = add[key] " " $6
+		if ($5 == "ok") {
+			rem[key] = rem[key] " " $7
+			both[key] = both[key] " " ($6 + $7)
+		} else {
+			kept[key]++
+		}
 		bmib[key] = $15; blocks[key] = blocks[key] " " $11
 		slab[key] = slab[key] " " $16; pcpu[key] = pcpu[key] " " $17
 		pt[key] = pt[key] " " $18
@@ -53,24 +65,27 @@ END {
 		split(order[i], k, SUBSEP)
 		key = order[i]; gib = k[2]
 		if (okn[key] == 0) {
-			printf "%s\t%s\t%s\t0/%d\t\t\t\t\t\t\t\t\t%s\t\t\t\t\t\t\t\t\t\t\n", k[1], gib, k[3], runs[key], why[key]
+			printf "%s\t%s\t%s\t0/%d\t\t\t\t\t\t\t\t\t%s\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\n", k[1], gib, k[3], runs[key], why[key]
 			continue
 		}
 		d = median(dram[key]); t = median(total[key]); u = median(unm[key])
-		memmap_kb = (u > 0) ? u * 4 : d
-		spent_mib = (gib * 1048576 - t) / 1024
-		extra = spent_mib - ((u > 0) ? gib * 16 : 0)
 		nb = median(blocks[key])
-		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.2f\t%s\t%s\t%s\n",
-			k[1], gib, k[3], okn[key], runs[key], d / 1024 / gib, spent_mib,
-			memmap_kb / (gib * 1048576) * 100, extra,
-			median(add[key]) / gib, lo(add[key]) / gib, hi(add[key]) / gib,
-			median(rem[key]) / gib, lo(rem[key]) / gib, hi(rem[key]) / gib, d / 1024,
-			median(both[key]) / gib, lo(both[key]) / gib, hi(both[key]) / gib, bmib[key],
+		# GiB hot-added: the blocks onlined, else the device size.
+		g = (nb > 0 && bmib[key] > 0) ? nb * bmib[key] / 1024 : gib
+		memmap_kb = (u > 0) ? u * 4 : d
+		spent_mib = (g * 1048576 - t) / 1024
+		extra = spent_mib - ((u > 0) ? g * 16 : 0)
+		printf "%s\t%s\t%s\t%d/%d\t%.2f\t%.1f\t%.4f\t%.1f\t%.3f\t%.3f\t%.3f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.1f\t%s\t%.2f\t%s\t%s\t%s\t%d\n",
+			k[1], gib, k[3], okn[key], runs[key], d / 1024 / g, spent_mib,
+			memmap_kb / (g * 1048576) * 100, extra,
+			median(add[key]) / g, lo(add[key]) / g, hi(add[key]) / g,
+			per_gib3(median(rem[key]), g), per_gib3(lo(rem[key]), g), per_gib3(hi(rem[key]), g), d / 1024,
+			per_gib3(median(both[key]), g), per_gib3(lo(both[key]), g), per_gib3(hi(both[key]), g), bmib[key],
 			(nb > 0 ? d / nb : 0), (nb > 0 ? median(slab[key]) / nb : 0),
 			(nb > 0 ? median(pcpu[key]) / nb : 0), caches[key],
 			(nb > 0 ? median(pt[key]) / nb : 0),
-			per_gib(median(unb[key]), gib), per_gib(lo(unb[key]), gib), per_gib(hi(unb[key]), gib)
+			per_gib(median(unb[key]), g), per_gib(lo(unb[key]), g), per_gib(hi(unb[key]), g),
+			kept[key]
 	}
 }' "$raw" >"$summary"
 
@@ -101,12 +116,16 @@ ref_of() {
 					continue
 				}
 				unbind = f[25] == "" ? "-" : sprintf("%s (%s-%s)", f[25], f[26], f[27])
-				printf "| %s | %s | %s | %s | %s (%s, %s, %s) | %s | %s %% | %s | %s (%s-%s) | %s | %s (%s-%s) | %s | %s | %s | %s (%s-%s) | %s |\n",
+				remove = f[12] == "" ? "-" : sprintf("%s (%s-%s)", f[12], f[13], f[14])
+				both = f[16] == "" ? "-" : sprintf("%s (%s-%s)", f[16], f[17], f[18])
+				printf "| %s | %s | %s | %s | %s (%s, %s, %s) | %s | %s %% | %s | %s (%s-%s) | %s | %s | %s | %s | %s | %s | %s |\n",
 					f[2], f[3], f[4], f[5], f[20], f[21], f[22], f[24], f[6], f[7], f[8],
 					f[9], f[10], f[11], ratio(f[9], ra[f[2]]),
-					f[12], f[13], f[14], ratio(f[12], rr[f[2]]),
+					remove, ratio(f[12], rr[f[2]]),
 					unbind, ratio(f[25], ru[f[2]]),
-					f[16], f[17], f[18], ratio(f[16], rb[f[2]])
+					both, ratio(f[16], rb[f[2]])
+				if (f[28] > 0)
+					printf "|  | ↳ no removal in %d run(s): the kernel would not give the device back with its memmap on it |  |  |  |  |  |  |  |  |  |  |  |  |  |  |\n", f[28]
 			}
 		}' "$summary"
 		echo
@@ -264,9 +283,12 @@ rm -f "$out"/plot-*.dat "$plot"
 					x = g[i]
 					if (!(x in ra)) continue
 					split(a[x], pa, " "); split(r[x], pr, " ")
-					printf "%s %.3f %.3f %.3f %.3f %.3f %.3f\n", x,
-						pa[1] / ra[x], pa[2] / ra[x], pa[3] / ra[x],
-						pr[1] / rr[x], pr[2] / rr[x], pr[3] / rr[x]
+					printf "%s %.3f %.3f %.3f", x, pa[1] / ra[x], pa[2] / ra[x], pa[3] / ra[x]
+					# No removal (a device the kernel kept): no point.
+					if (pr[1] != "" && rr[x] > 0)
+						printf " %.3f %.3f %.3f\n", pr[1] / rr[x], pr[2] / rr[x], pr[3] / rr[x]
+					else
+						printf " NaN NaN NaN\n"
 				}
 			}' "$summary" >"$out/plot-$k-ratio.dat"
 		echo "set title '$k against $ref'"
