@@ -31,8 +31,9 @@
 # arm64 soft-reserved memory, the NVDIMM of recipe_arm64_nvdimm as a devdax
 # namespace.  arm64 7.3 cannot give back a memmap on the device
 # (tests/guest/leafsplit.sh): there the drivers that put it there
-# (kmem-knob, mom1) get a guest each, --reps-oneway guests, one add in
-# each and no removal (status kept), while the others share one guest.
+# (kmem-knob, mom1, and auto over its RAM budget) get a guest each,
+# --reps-oneway guests, one add in each and no removal (status kept),
+# while the others share one guest.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -135,14 +136,15 @@ run_guest() {
 	fi
 }
 
-# oneway_drivers KVER: the drivers whose device KVER cannot give back,
+# oneway_drivers KVER: the drivers whose device KVER may not give back,
 # each bound once per guest: arm64 7.x refuses to offline a block whose
 # memmap is on it (tests/guest/leafsplit.sh), the in-tree kmem's switch
-# as kmem_mom's memmap_on_memory=1.  auto chooses RAM on 7.3's device,
-# persistent memory (tests/guest/lib.sh: persistent_device).
+# as kmem_mom's memmap_on_memory=1.  auto too: it keeps such a device's
+# memmap in RAM while its budget (2 % of RAM) holds it, and puts it on the
+# device above (1 GiB guest: RAM at 1 GiB, the device at 4 GiB).
 oneway_drivers() {
 	case $1 in
-	*-arm64) ! kmm_kver_at_least "$1" 7.0 || echo kmem-knob mom1 ;;
+	*-arm64) ! kmm_kver_at_least "$1" 7.0 || echo kmem-knob mom1 auto ;;
 	esac
 }
 
@@ -199,7 +201,7 @@ run_sizes() {
 		if [[ " $kernels " == *" A"* ]]; then
 			echo "qemu-arm64: $(qemu-system-aarch64 --version | head -n1)"
 			echo "guest-arm64: -M virt,gic-version=3 -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1: 6.12 soft-reserved through an EFI memory map of our own (hmem), 7.x an NVDIMM devdax namespace (nvdimm)"
-			echo "arm64 sizes: $arm64_sizes; one-way drivers (7.x: kmem-knob, mom1): $reps_oneway guests each, one run in each"
+			echo "arm64 sizes: $arm64_sizes; one-way drivers (7.x: kmem-knob, mom1, auto): $reps_oneway guests each, one run in each"
 		fi
 		echo "reps: $reps up to 16 GiB, $reps_large above, each rounded to whole turns of the driver order (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
 		echo "2 GiB blocks: sizes $blocks2g, node0 65 GiB (sparse)"
