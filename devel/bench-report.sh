@@ -46,6 +46,7 @@ NR == 1 { next }
 		if ($5 == "ok") {
 			rem[key] = rem[key] " " $7
 			both[key] = both[key] " " ($6 + $7)
+			if ($21 != "") unb[key] = unb[key] " " $21
 		} else {
 			kept[key]++
 		}
@@ -55,7 +56,6 @@ NR == 1 { next }
 		if ($19 != "") caches[key] = $19
 		dram[key] = dram[key] " " $8; total[key] = total[key] " " $9
 		unm[key] = unm[key] " " $10
-		if ($21 != "") unb[key] = unb[key] " " $21
 	} else {
 		why[key] = $5 ": " $14
 	}
