@@ -195,16 +195,18 @@ run_sizes() {
 		echo "started: $(date -u +%Y-%m-%dT%H:%MZ)"
 		echo "commit: $(git -C "$KMM_TOP" describe --always --dirty 2>/dev/null || echo unknown)"
 		for kname in $kernels; do echo "$kname: ${!kname}"; done
-		echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
-		echo "guest: -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1 sparse soft-reserved (memmap=%)"
-		echo "sizes: $sizes; scale: $scale"
+		if [[ " $kernels " == *" K"* ]]; then
+			echo "qemu: $(qemu-system-x86_64 --version | head -n1)"
+			echo "guest: -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1 sparse soft-reserved (memmap=%)"
+			echo "sizes: $sizes; scale: $scale"
+			echo "2 GiB blocks: sizes $blocks2g, node0 65 GiB (sparse)"
+		fi
 		if [[ " $kernels " == *" A"* ]]; then
 			echo "qemu-arm64: $(qemu-system-aarch64 --version | head -n1)"
 			echo "guest-arm64: -M virt,gic-version=3 -accel tcg -cpu max -smp 2; node0 1 GiB DRAM; node1: 6.12 soft-reserved through an EFI memory map of our own (hmem), 7.x an NVDIMM devdax namespace (nvdimm)"
 			echo "arm64 sizes: $arm64_sizes; one-way drivers (7.x: kmem-knob, mom1, auto): $reps_oneway guests each, one run in each"
 		fi
 		echo "reps: $reps up to 16 GiB, $reps_large above, each rounded to whole turns of the driver order (above 16 GiB, kmem and mom0: 1, their memmap outgrows the guest's DRAM)"
-		echo "2 GiB blocks: sizes $blocks2g, node0 65 GiB (sparse)"
 	} >"$out/env.txt"
 }
 
