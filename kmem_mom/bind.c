@@ -135,6 +135,10 @@ static void kmm_report_bind(struct kmm_dev *kd)
 		dev_warn(dev,
 			 "%lu page-table page(s) or section root(s) of its memmap sit in its own memory: the blocks holding them cannot be hot-removed\n",
 			 kmm_tables_in_device(kd));
+	if (on_device && kmm_mhp_keeps_memmap_on_device())
+		dev_warn(dev,
+			 "%lu memory block(s) with their memmap on them: this kernel refuses to offline such a block (it would split a vmemmap leaf), so they cannot be hotremoved until the next reboot\n",
+			 on_device);
 	/* clang-format on */
 	kmm_report_online(kd);
 }

@@ -6,6 +6,8 @@
  *
  *   the kernel cannot place a memmap on the device   -> ram
  *   its memmap would overrun memmap_ram_budget       -> device
+ *   the kernel could not give such a device back,
+ *   and RAM has room                                 -> ram
  *   persistent or slow memory, and RAM has room      -> ram
  *   otherwise (fast or unknown volatile, no room)    -> device
  *
@@ -289,6 +291,10 @@ static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported,
 	} else if (kmm_budget_used + need > budget) {
 		ram = false;
 		verdict = "over budget";
+	} else if (kmm_mhp_keeps_memmap_on_device() &&
+		   (room = kmm_ram_headroom()) >= need) {
+		ram = true;
+		verdict = "the kernel could not give it back with its memmap on it";
 	} else if (!persistent && !slow) {
 		ram = false;
 		verdict = "fast or unknown volatile memory";

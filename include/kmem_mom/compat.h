@@ -78,6 +78,20 @@ static inline bool kmm_mhp_refuses_with_einval(void)
 	return KMM_HAVE_MHP_SUPPORTS_MEMMAP_ON_MEMORY_SIZE;
 }
 
+/*
+ * True where the kernel will not give back a block whose memmap is on it.
+ * offline_pages() is handed such a block without its memmap pages, so the
+ * struct pages of what it offlines start inside the vmemmap's 2 MiB leaf
+ * that maps the block's memmap, and arm64 kernels that split kernel leaf
+ * mappings on demand refuse any offline that would split one ("splits a
+ * leaf entry in vmemmap", EPERM; the in-tree kmem's memmap_on_memory
+ * alike).  Such a device stays until the next reboot.
+ */
+static inline bool kmm_mhp_keeps_memmap_on_device(void)
+{
+	return KMM_HAVE_SPLIT_KERNEL_LEAF_MAPPING;
+}
+
 /* What this kernel can hot-add and map (v5.11+); test builds may shrink it. */
 static inline struct range kmm_pluggable_range(void)
 {
