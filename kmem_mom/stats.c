@@ -70,8 +70,7 @@ static ssize_t block_memmap_bytes_show(struct device_driver *drv, char *buf)
 static DRIVER_ATTR_RO(block_memmap_bytes);
 
 /* 1 where a block with its memmap on it cannot be given back (arm64 7.x). */
-static ssize_t memmap_kept_on_device_show(struct device_driver *drv,
-					  char *buf)
+static ssize_t memmap_kept_on_device_show(struct device_driver *drv, char *buf)
 {
 	return sysfs_emit(buf, "%d\n", kmm_mhp_keeps_memmap_on_device());
 }

@@ -141,8 +141,8 @@ static uint64_t linear_map_bytes(uint64_t bytes)
 		return 0;
 	f = fopen("/proc/cmdline", "r");
 	if (f && fgets(cmd, sizeof(cmd), f)) {
-		for (tok = strtok_r(cmd, " \n", &save); tok;
-		     tok = strtok_r(NULL, " \n", &save)) {
+		for (tok = strtok_r(cmd, "\n ", &save); tok;
+		     tok = strtok_r(NULL, "\n ", &save)) {
 			if (!strncmp(tok, "rodata=", 7))
 				full = !strcmp(tok + 7, "full");
 			else if (!strncmp(tok, "kfence.sample_interval=", 23))
