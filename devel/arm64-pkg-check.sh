@@ -85,7 +85,7 @@ fi
 	# (resolved here against the root's status as it will be configured),
 	# in a flat repository at /kmm-root/var/local/kmm-repo.
 	repo() {
-		local r=$work/repo/kmm-root/var/local/kmm-repo sim line name ver
+		local r=$work/repo/kmm-root/var/local/kmm-repo sim name ver
 		[ -n "$dkms_deb" ] && [ -n "$tools_deb" ] || {
 			echo "no packages in $debs (make deb: see $work/deb.log)"
 			return 1

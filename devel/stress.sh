@@ -12,7 +12,7 @@
 #   stress.sh -s arm64-packages   (only the arm64 packages run below)
 # Without arguments it also runs devel/arm64-pkg-check.sh after the guest
 # suite: the packages installed with apt on an arm64 Debian 12 root in an
-# arm64 6.12 guest, DKMS building the module natively under TCG (about
+# arm64 6.12 guest, DKMS building the module natively under TCG (9 to
 # 11 minutes; too long for make check's package stage), the packaged
 # module bound to an NVDIMM and given back, apt remove; its timings go to
 # results/stress/arm64-packages.md.
