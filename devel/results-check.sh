@@ -31,8 +31,9 @@ files=$(find results -name '*.md' ! -path "$index" | LC_ALL=C sort)
 equiv=$(grep -oE 'x86 objects identical to the module of [0-9a-f]{7,40}' "$index" |
 	grep -oE '[0-9a-f]+$' | head -n1)
 if [ "${1:-}" = --plan ]; then
-	echo $(($(echo "$files" | grep -c .) + 1 +
-		${equiv:+$("$top/devel/module-equiv.sh" "$equiv" --plan)}))
+	extra=0
+	[ -z "$equiv" ] || extra=$("$top/devel/module-equiv.sh" "$equiv" --plan)
+	echo $(($(echo "$files" | grep -c .) + 1 + extra))
 	exit 0
 fi
 

@@ -9,6 +9,13 @@
 # regression, the kernel's own memory-hotplug selftest, and the online-policy
 # matrix (every driver, policy, placement and device).
 #   stress.sh [-k KVER]... [-s SCENARIO]...   (passed on to tests/run.sh)
+#   stress.sh -s arm64-packages   (only the arm64 packages run below)
+# Without arguments it also runs devel/arm64-pkg-check.sh after the guest
+# suite: the packages installed with apt on an arm64 Debian 12 root in an
+# arm64 6.12 guest, DKMS building the module natively under TCG (9 to
+# 11 minutes; too long for make check's package stage), the packaged
+# module bound to an NVDIMM and given back, apt remove; its timings go to
+# results/stress/arm64-packages.md.
 #   stress.sh --report   (rebuild results/stress/*.md from the stored rows)
 # TAP on stdout; the last line is "N passed, N failed".  Each kernel's rows
 # of each table are stored in results/stress/<kver>.{summary,policy,sizes,
@@ -20,6 +27,7 @@ set -uo pipefail
 
 t0=$(date +%s)
 out=$KMM_TOP/results/stress
+[ $# = 0 ] || KMM_STRESS_ARGS_GIVEN=1
 if [ "${1:-}" = --report ]; then
 	report_only=1
 else
@@ -28,9 +36,60 @@ else
 	mkdir -p "$KMM_TOP/build"
 	"$KMM_TOP/devel/setup.sh" >"$KMM_TOP/build/stress-setup.log" 2>&1 ||
 		kmm_tap_abort "setup (devel/setup.sh)" "$KMM_TOP/build/stress-setup.log"
-	"$KMM_TOP/tests/run.sh" -S stress "$@" | tee "$log"
+	# The arm64 packages: with no arguments, or asked for by name (-s
+	# arm64-packages, which tests/run.sh does not know).
+	pkg=0 guests=1 args=()
+	[ $# = 0 ] && pkg=1
+	while [ $# -gt 0 ]; do
+		if [ "$1" = -s ] && [ "${2:-}" = arm64-packages ]; then
+			pkg=1
+			shift 2
+			continue
+		fi
+		args+=("$1")
+		shift
+	done
+	[ "$pkg" = 1 ] && [ ${#args[@]} = 0 ] && [ -n "${KMM_STRESS_ARGS_GIVEN:-}" ] && guests=0
+	nguest=0 npkg=0
+	if [ "$guests" = 1 ]; then
+		nguest=$("$KMM_TOP/tests/run.sh" -S stress ${args[@]+"${args[@]}"} -l | wc -l)
+	fi
+	[ "$pkg" = 0 ] || npkg=$("$KMM_TOP/devel/arm64-pkg-check.sh" --plan)
+	plan=$((nguest + npkg))
+	# One plan for both: tests/run.sh's own header lines go, the package
+	# run's unnumbered lines are numbered on from the guest suite's plan.
+	{
+		echo "TAP version 13"
+		echo "1..$plan"
+		if [ "$guests" = 1 ]; then
+			"$KMM_TOP/tests/run.sh" -S stress ${args[@]+"${args[@]}"} | grep -v '^TAP version\|^1\.\.[0-9]*$'
+		fi
+		if [ "$pkg" = 1 ]; then
+			KMM_TAP_BARE=1 "$KMM_TOP/devel/arm64-pkg-check.sh" | awk -v n="$nguest" '
+				/^ok - / { print "ok " ++n " - " substr($0, 6); next }
+				/^not ok - / { print "not ok " ++n " - " substr($0, 10); next }
+				{ print }'
+		fi
+	} | tee "$log"
 	pass=$(grep -c '^ok ' "$log")
 	fail=$(grep -c '^not ok ' "$log")
+	# A planned test that never reported counts as failed.
+	[ $((pass + fail)) -ge "$plan" ] || fail=$((plan - pass))
+	if [ "$pkg" = 1 ] && [ -f "$KMM_TOP/build/arm64-pkg/times" ]; then
+		mkdir -p "$out"
+		{
+			echo "# make stress: the packages on arm64"
+			echo
+			echo "devel/arm64-pkg-check.sh, $(date -u +%F), at commit" \
+				"$(git -C "$KMM_TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown):" \
+				"$(grep -c '^ok .* - arm64 packages: ' "$log") of $npkg passed."
+			echo "Seconds of wall time on this host (QEMU TCG, 2 vCPUs, arm64 6.12):"
+			echo
+			echo "| step | s |"
+			echo "|---|---|"
+			sed 's/^\([^ ]*\) \(.*\)$/| \1 | \2 |/' "$KMM_TOP/build/arm64-pkg/times"
+		} >"$out/arm64-packages.md"
+	fi
 fi
 
 # store EXT NKEY: this run's rows of build/EXT-stress.md for kernel $k, each

@@ -292,9 +292,10 @@ static bool kmm_auto_wants_ram(struct kmm_dev *kd, int supported,
 		ram = false;
 		verdict = "over budget";
 	} else if (kmm_mhp_keeps_memmap_on_device() &&
-		   (room = kmm_ram_headroom()) >= need) {
+		   kmm_ram_headroom() >= need) {
 		ram = true;
-		verdict = "the kernel could not give it back with its memmap on it";
+		verdict =
+			"the kernel could not give it back with its memmap on it";
 	} else if (!persistent && !slow) {
 		ram = false;
 		verdict = "fast or unknown volatile memory";

@@ -69,6 +69,13 @@ static ssize_t block_memmap_bytes_show(struct device_driver *drv, char *buf)
 }
 static DRIVER_ATTR_RO(block_memmap_bytes);
 
+/* 1 where a block with its memmap on it cannot be given back (arm64 7.x). */
+static ssize_t memmap_kept_on_device_show(struct device_driver *drv, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", kmm_mhp_keeps_memmap_on_device());
+}
+static DRIVER_ATTR_RO(memmap_kept_on_device);
+
 /* One field per node id, as in /sys/devices/system/node/nodeN/distance. */
 static ssize_t node_adistance_show(struct device_driver *drv, char *buf)
 {
@@ -94,6 +101,7 @@ static struct attribute *kmm_drv_attrs[] = {
 	&driver_attr_memmap_ram_charged_bytes.attr,
 	&driver_attr_memmap_ram_headroom_bytes.attr,
 	&driver_attr_block_memmap_bytes.attr,
+	&driver_attr_memmap_kept_on_device.attr,
 	&driver_attr_node_adistance.attr,
 	NULL,
 };

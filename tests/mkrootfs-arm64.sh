@@ -45,7 +45,9 @@ SUITE=${SUITE:-bookworm}
 # what minbase would bring: every Priority: required package.  extract
 # resolves the dependencies but, unlike minbase, installs nothing by itself.
 PKGS=kmod,ndctl,daxctl,util-linux,procps,numactl,jq,busybox,stress-ng,bc,udev
-[ "$SUITE" = trixie ] && PKGS+=,cxl
+# trixie: the sanitizer runtimes of the kmem-mom test build, which is
+# linked against them dynamically there (devel/stage.sh).
+[ "$SUITE" = trixie ] && PKGS+=,cxl,libasan8,libubsan1
 
 [ "$(id -u)" = 0 ] || kmm_die "must run as root (mmdebstrap --mode=root, device nodes)"
 command -v mmdebstrap >/dev/null || kmm_die "mmdebstrap missing: run devel/setup-host.sh"

@@ -10,5 +10,5 @@
 #include <linux/mm.h>
 #include <asm/mmu.h>
 
-static int (*kmm_probe)(unsigned long, unsigned long) __maybe_unused =
-	split_kernel_leaf_mapping;
+static int (*kmm_probe)(unsigned long, unsigned long)
+	__maybe_unused = split_kernel_leaf_mapping;

@@ -8,17 +8,21 @@
  *
  *   the kernel cannot place a memmap on the device   -> ram
  *   its memmap would overrun memmap_ram_budget       -> device
+ *   the kernel could not give such a device back,
+ *   and RAM has room                                 -> ram
  *   persistent or slow memory, and RAM has room      -> ram
  *   otherwise                                        -> device
  *
  * and a memmap meant for the device lands in RAM when the kernel was booted
  * without memory_hotplug.memmap_on_memory=1 (or the bind fails, with
  * memmap_fallback=0).  A memmap in RAM larger than the RAM check's headroom
- * is refused.
+ * is refused.  On arm64 every placement also costs the linear map's page
+ * tables in DRAM.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <daxctl/libdaxctl.h>
 #include "kmem-mom.h"
 
@@ -34,8 +38,8 @@
 
 struct plan_in {
 	uint64_t blocks, block_size, block_memmap, memmap, gigantic, spoiled;
-	uint64_t headroom, budget, charged;
-	bool boot_param, fallback, persistent, slow;
+	uint64_t headroom, budget, charged, linear_map;
+	bool boot_param, fallback, persistent, slow, kept;
 	int adist;
 };
 
@@ -76,6 +80,10 @@ static const char *auto_choice(const struct plan_in *in, const char **why)
 		*why = "over budget";
 		return "device";
 	}
+	if (in->kept && in->headroom >= in->memmap) {
+		*why = "the kernel could not give it back with its memmap on it";
+		return "ram";
+	}
 	if (!in->persistent && !in->slow) {
 		*why = "fast or unknown volatile memory";
 		return "device";
@@ -103,7 +111,8 @@ static struct json_object *placement_json(const struct kmm_ctx *ctx,
 	kmm_add_str(j, "why", o.why);
 	if (!o.memmap)
 		return j;
-	kmm_add_size(ctx, j, "dram_cost", on_device ? 0 : in->memmap);
+	kmm_add_size(ctx, j, "dram_cost",
+		     in->linear_map + (on_device ? 0 : in->memmap));
 	kmm_add_size(ctx, j, "capacity_cost", on_device ? in->memmap : 0);
 	kmm_add_size(ctx, j, "system_ram_added",
 		     on_device ? bytes - in->memmap : bytes);
@@ -114,12 +123,44 @@ static struct json_object *placement_json(const struct kmm_ctx *ctx,
 	return j;
 }
 
+/*
+ * The linear map's page tables for @bytes hot-added.  arm64 maps hot-added
+ * memory page by page where it may change the linear map's permissions
+ * later: rodata=full (its default) or a KFENCE that may start late (Debian
+ * builds it with a sample interval of 0), one 4 KiB table per 2 MiB.  x86
+ * maps it with large pages: nothing worth counting.
+ */
+static uint64_t linear_map_bytes(uint64_t bytes)
+{
+	char cmd[4096], *tok, *save;
+	bool full = true, kfence_now = false;
+	struct utsname u;
+	FILE *f;
+
+	if (uname(&u) || strcmp(u.machine, "aarch64"))
+		return 0;
+	f = fopen("/proc/cmdline", "r");
+	if (f && fgets(cmd, sizeof(cmd), f)) {
+		for (tok = strtok_r(cmd, "\n ", &save); tok;
+		     tok = strtok_r(NULL, "\n ", &save)) {
+			if (!strncmp(tok, "rodata=", 7))
+				full = !strcmp(tok + 7, "full");
+			else if (!strncmp(tok, "kfence.sample_interval=", 23))
+				kfence_now = strcmp(tok + 23, "0") != 0;
+		}
+	}
+	if (f)
+		fclose(f);
+	return full || !kfence_now ? bytes / 512 : 0;
+}
+
 static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 		       struct plan_in *in, struct json_object *j)
 {
 	char buf[64];
 	struct kmm_ranges rs;
 	struct json_object *src;
+	uint64_t v;
 	int node, rc;
 
 	memset(in, 0, sizeof(*in));
@@ -154,7 +195,12 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 			KMM_MOM_DRIVER);
 	if (rc)
 		return KMM_EXIT_FAIL;
+	/* Older modules lack it: they never had the rule either. */
+	if (kmm_read_u64(&v, KMM_MOM_DRIVER "/memmap_kept_on_device"))
+		v = 0;
+	in->kept = v == 1;
 	in->memmap = in->blocks * in->block_memmap;
+	in->linear_map = linear_map_bytes(in->blocks * in->block_size);
 	in->boot_param = kmm_boot_param_on(buf, sizeof(buf));
 	in->fallback = !kmm_read_str(buf, sizeof(buf),
 				     KMM_MOM_PARAMS "/memmap_fallback") &&
@@ -167,6 +213,7 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 	kmm_add_int(j, "blocks", (int64_t)in->blocks);
 	kmm_add_size(ctx, j, "block_size", in->block_size);
 	kmm_add_size(ctx, j, "memmap", in->memmap);
+	kmm_add_size(ctx, j, "linear_map", in->linear_map);
 	if (src)
 		kmm_add(j, "source", src);
 	kmm_add_bool(j, "persistent", in->persistent);
@@ -181,6 +228,7 @@ static int read_inputs(struct kmm_ctx *ctx, struct daxctl_dev *dev,
 	kmm_add_size(ctx, j, "memmap_ram_charged", in->charged);
 	kmm_add_bool(j, "boot_memmap_on_memory", in->boot_param);
 	kmm_add_bool(j, "memmap_fallback", in->fallback);
+	kmm_add_bool(j, "memmap_kept_on_device", in->kept);
 	return 0;
 }
 
