@@ -247,6 +247,10 @@ scenarios=(
 	# 52-bit kernel runs with 48-bit addresses, its fifth level folded at
 	# run time, and kmem_mom's walk from TTBR1_EL1 must fold it the same.
 	"bind-hmem-n1|tests/guest/bind.sh|hmem|$mom|arch=arm64 series=6.12 env=KMM_ARM64_CPU=neoverse-n1 env=KMM_AUTO_WHY=^auto:.volatile.memory..hmem.0.,.speed.unknown.+:.fast.or.unknown.volatile.memory.->.device"
+	# The RAM check on arm64: without the boot parameter auto takes RAM,
+	# a RAM check that sees 4 MiB refuses the bind, memmap_fallback=0
+	# fails it.
+	"auto-hmem-noparam|tests/guest/auto.sh|hmem||fi arch=arm64 series=6.12 env=KMM_AUTO_ROUNDS=@ram:speed.unknown,.16.MiB.of.memmap.within.+:.the.kernel.cannot.place.it.on.the.device.->.ram;ram_cap=4194304@refused:;memmap_fallback=0@nofallback:fast.or.unknown.volatile.memory.->.device"
 	"autobind-hmem|tests/guest/autobind.sh|hmem|$mom|arch=arm64 sets=stress series=6.12"
 	"takeover-hmem|tests/guest/takeover.sh|hmem|$mom|arch=arm64 sets=stress series=6.12"
 	"movable-hmem|tests/guest/movable.sh|hmem|$mom|arch=arm64 sets=stress series=6.12 env=KMM_UDEV=1"
