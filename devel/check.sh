@@ -153,7 +153,7 @@ done
 	echo "# make check at $ran_at"
 	echo
 	echo "$(date -u +%F), $(nproc) CPUs, $(awk '$1 == "MemTotal:" { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo);" \
-		"kernels $K61, $K612, $K73 (guests) and $K72 (build only); $secs s in all."
+		"kernels $K61, $K612, $K73 (guests), $K72 (build only), $A61, $A612, $A73 (arm64: built, DKMS, guests); $secs s in all."
 	echo
 	echo "| stage | planned | passed | failed | exit | seconds |"
 	echo "|---|---|---|---|---|---|"
