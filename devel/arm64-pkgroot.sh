@@ -64,40 +64,14 @@ fi
 mkdir -p "$P" "$DEBS"
 
 # --- A private apt state: bookworm for arm64 only, with its updates,
-# security and backports suites, as a bookworm machine lists them.  The
-# host's own apt configuration and dpkg database are never touched.
-if [ ! -f "$APTD/apt.conf" ]; then
-	rm -rf "$APTD"
-	mkdir -p "$APTD"/lists/partial "$APTD"/cache/archives/partial \
-		"$APTD"/etc/apt/sources.list.d "$APTD"/etc/apt/preferences.d \
-		"$APTD"/etc/apt/apt.conf.d
-	: >"$APTD/status"
-	{
-		for s in bookworm bookworm-updates bookworm-backports; do
-			echo "deb [arch=arm64] $KMM_MIRROR $s main"
-		done
-		echo "deb [arch=arm64] ${KMM_MIRROR%/debian}/debian-security bookworm-security main"
-	} >"$APTD/etc/apt/sources.list"
-	cat >"$APTD/apt.conf.tmp" <<EOT
-Dir::Etc "$APTD/etc/apt";
-Dir::Etc::TrustedParts "/etc/apt/trusted.gpg.d";
-Dir::State "$APTD";
-Dir::State::status "$APTD/status";
-Dir::Cache "$APTD/cache";
-Dir::Cache::archives "$DEBS";
-APT::Architecture "arm64";
-APT::Architectures { "arm64"; };
-APT::Install-Recommends "false";
-Acquire::Languages "none";
-Acquire::Check-Valid-Until "false";
-EOT
-	mv "$APTD/apt.conf.tmp" "$APTD/apt.conf"
-fi
+# security and backports suites, as a bookworm machine lists them.
+{
+	for s in bookworm bookworm-updates bookworm-backports; do
+		echo "deb [arch=arm64] $KMM_MIRROR $s main"
+	done
+	echo "deb [arch=arm64] ${KMM_MIRROR%/debian}/debian-security bookworm-security main"
+} | kmm_private_apt "$APTD" arm64 "Dir::Cache::archives \"$DEBS\";" 'APT::Install-Recommends "false";'
 papt() { APT_CONFIG=$APTD/apt.conf "$@"; }
-if ! ls "$APTD"/lists/*Packages* >/dev/null 2>&1; then
-	kmm_log "pkgroot: apt-get update (private arm64 state)"
-	papt apt-get update -qq || kmm_die "apt-get update of the arm64 lists failed"
-fi
 
 # --- What the root holds: what every Debian system has (Priority:
 # required, and apt), the guest scripts' tools, dkms (which brings gcc-12,

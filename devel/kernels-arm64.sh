@@ -24,35 +24,11 @@ APTD=$A/apt
 DEBS=$KMM_CACHE/arm64/debs
 mkdir -p "$DEBS" "$A/envs" "$KMM_STATE/images"
 
-# --- private apt state ----------------------------------------------------
-# Without TrustedParts apt finds no keys outside its own Dir::Etc.
-if [ ! -f "$APTD/apt.conf" ]; then
-	rm -rf "$APTD"
-	mkdir -p "$APTD"/lists/partial "$APTD"/cache/archives/partial \
-		"$APTD"/etc/apt/sources.list.d "$APTD"/etc/apt/preferences.d \
-		"$APTD"/etc/apt/apt.conf.d
-	: >"$APTD/status"
-	for s in bookworm bookworm-updates bookworm-backports trixie trixie-backports; do
-		echo "deb [arch=arm64,amd64] $KMM_MIRROR $s main"
-	done >"$APTD/etc/apt/sources.list"
-	cat >"$APTD/apt.conf.tmp" <<EOT
-Dir::Etc "$APTD/etc/apt";
-Dir::Etc::TrustedParts "/etc/apt/trusted.gpg.d";
-Dir::State "$APTD";
-Dir::State::status "$APTD/status";
-Dir::Cache "$APTD/cache";
-APT::Architecture "arm64";
-APT::Architectures { "arm64"; "amd64"; };
-Acquire::Languages "none";
-Acquire::Check-Valid-Until "false";
-EOT
-	mv "$APTD/apt.conf.tmp" "$APTD/apt.conf"
-fi
+# --- private apt state: arm64, and amd64 for the kbuild tools ------------
+for s in bookworm bookworm-updates bookworm-backports trixie trixie-backports; do
+	echo "deb [arch=arm64,amd64] $KMM_MIRROR $s main"
+done | kmm_private_apt "$APTD" "arm64 amd64"
 papt() { APT_CONFIG=$APTD/apt.conf "$@"; }
-if ! ls "$APTD"/lists/*Packages* >/dev/null 2>&1; then
-	kmm_log "arm64: apt-get update (private state)"
-	papt apt-get update -qq || kmm_die "apt-get update of the arm64 lists failed"
-fi
 
 # meta_dep PATTERN: the headers ABI a linux-headers-arm64 version names.
 meta_dep() {

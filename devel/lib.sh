@@ -166,6 +166,44 @@ kmm_env_root() {
 	return 1
 }
 
+# kmm_private_apt DIR ARCHES [APT.CONF LINE]...: an apt state of its own in
+# DIR for the architectures ARCHES (the first is apt's own), its
+# sources.list read from stdin, made once, and its lists fetched once; use
+# it with APT_CONFIG=DIR/apt.conf.  The host's apt configuration and dpkg
+# architectures are never touched.  Without TrustedParts apt finds no keys
+# outside its own Dir::Etc.
+kmm_private_apt() {
+	local d=$1 arches=$2 line
+	shift 2
+	if [ ! -f "$d/apt.conf" ]; then
+		rm -rf "$d"
+		mkdir -p "$d"/lists/partial "$d"/cache/archives/partial \
+			"$d"/etc/apt/sources.list.d "$d"/etc/apt/preferences.d \
+			"$d"/etc/apt/apt.conf.d
+		: >"$d/status"
+		cat >"$d/etc/apt/sources.list"
+		{
+			cat <<EOT
+Dir::Etc "$d/etc/apt";
+Dir::Etc::TrustedParts "/etc/apt/trusted.gpg.d";
+Dir::State "$d";
+Dir::State::status "$d/status";
+Dir::Cache "$d/cache";
+APT::Architecture "${arches%% *}";
+APT::Architectures { $(printf '"%s"; ' $arches)};
+Acquire::Languages "none";
+Acquire::Check-Valid-Until "false";
+EOT
+			for line; do echo "$line"; done
+		} >"$d/apt.conf.tmp"
+		mv "$d/apt.conf.tmp" "$d/apt.conf"
+	fi
+	if ! ls "$d"/lists/*Packages* >/dev/null 2>&1; then
+		kmm_log "apt-get update (private state $d)"
+		APT_CONFIG=$d/apt.conf apt-get update -qq || kmm_die "apt-get update of $d failed"
+	fi
+}
+
 # kmm_kdir KVER ROOT: the headers of KVER as the build sees them (inside
 # ROOT when it is a chroot).
 kmm_kdir() {
