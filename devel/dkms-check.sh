@@ -39,7 +39,7 @@ if [ -z "$root" ]; then
 	# 6.1 headers ship no vmlinux: read the layout from the guest image
 	# (arm64 6.1: its raw Image and dax.ko's split BTF).
 	KMM_BTF=$(kmm_image_vmlinuz "$kver")
-	KMM_BTF_DAX=$(ls "$KMM_STATE/images/$kver"/{usr/,}lib/modules/"$kver"/kernel/drivers/dax/dax.ko* 2>/dev/null | head -n1 || true)
+	KMM_BTF_DAX=$(kmm_image_dax_ko "$kver")
 	export KMM_BTF KMM_BTF_DAX
 	KMM_MODPROBE_D=$work/etc KMM_UDEV_RULES_D=$work/etc KMM_HELPER_DIR=$work/etc bash -c "$steps" dkms "$work" "$ver" "$kver" "$arch" >"$log" 2>&1 &&
 		rc=0 || rc=$?

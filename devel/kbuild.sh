@@ -31,7 +31,7 @@ if [ -n "${KMM_BTF:-}" ]; then
 	btf=("KMM_BTF=$KMM_BTF")
 fi
 if [ -z "$root" ] && [ -z "${KMM_BTF_DAX:-}" ]; then
-	KMM_BTF_DAX=$(ls "$KMM_STATE/images/$kver"/{usr/,}lib/modules/"$kver"/kernel/drivers/dax/dax.ko* 2>/dev/null | head -n1 || true)
+	KMM_BTF_DAX=$(kmm_image_dax_ko "$kver")
 	export KMM_BTF_DAX
 fi
 

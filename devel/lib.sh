@@ -131,6 +131,13 @@ kmm_image_vmlinuz() {
 	return 0
 }
 
+# The guest image's dax module for KVER, if fetched: the BTF of struct
+# dev_dax where vmlinux's lacks it (arm64 6.1).
+kmm_image_dax_ko() {
+	ls "$KMM_STATE/images/$1"/{usr/,}lib/modules/"$1"/kernel/drivers/dax/dax.ko* 2>/dev/null |
+		head -n1 || true
+}
+
 # kmm_copy_tree DST: the working tree (no build output, no .git) into DST.
 # Each kernel builds in a copy of its own: M= writes objects into the tree.
 # KMM_TREE: another tree to copy (devel/module-equiv.sh).
